@@ -1,0 +1,1 @@
+"""One module per stage of the model's step; each is a few functions over the State arrays."""

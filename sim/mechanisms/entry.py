@@ -1,0 +1,55 @@
+"""Stage 9: new startups: university spin-offs, copies of successful startups, exogenous entry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import add_startups
+from ..schema import Scenario
+from ..state import COPY, EXOGENOUS, SPINOFF, STARTUP, State
+
+
+def entry(state: State, params: Scenario, rng: np.random.Generator) -> None:
+    """Found this step's startups and give universities their spin-off equity."""
+    a = state.actors
+    founded = 0
+
+    parents = state.spinoff_parents
+    if len(parents):
+        k = np.where(a.ih[parents], a.knowledge[parents], rng.uniform(0, 0.05, (len(parents), 1)))
+        rows = add_startups(state, params, rng, len(parents), knowledge=k)
+        a.origin[rows], a.parent[rows] = SPINOFF, parents
+        e = state.equity
+        stakes = e.add(len(rows))
+        e.owner[stakes], e.company[stakes] = parents, rows
+        e.stake[stakes] = params.population.university.spinoff_equity
+        founded += len(rows)
+        state.spinoff_parents = parents[:0]
+
+    arrivals = rng.poisson(params.entry.rate)
+    copies = rng.binomial(arrivals, params.entry.copy_share)
+    models = _successful_startups(state)
+    if copies and len(models):
+        parent = models[rng.integers(len(models), size=copies)]
+        k = a.knowledge[parent] * rng.uniform(0.8, 1.0, (copies, params.fields))
+        rows = add_startups(state, params, rng, copies, knowledge=k)
+        a.origin[rows], a.parent[rows] = COPY, parent
+        founded += copies
+    else:
+        copies = 0
+    fresh = arrivals - copies
+    rows = add_startups(state, params, rng, fresh)
+    a.origin[rows] = EXOGENOUS
+    founded += fresh
+    state.counts["startups_founded"] += founded
+
+
+def _successful_startups(state: State) -> np.ndarray:
+    """The top tenth of living startups by recent innovation value (SKIN copies winners)."""
+    st = state.rows(STARTUP)
+    value = state.actors.recent_value[st]
+    st = st[value > 0]
+    if len(st) == 0:
+        return st
+    cut = np.quantile(state.actors.recent_value[st], 0.9)
+    return st[state.actors.recent_value[st] >= cut]

@@ -1,0 +1,90 @@
+"""Stage 4: knowledge flows along ties (with IP and licensing), trust reacts, public pool."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..schema import Scenario
+from ..state import RESEARCHERS, State
+
+
+def _inflow(
+    state: State, params: Scenario, dst: np.ndarray, src: np.ndarray, trust: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Knowledge `dst` absorbs from `src`, and whether it licenses src's patents to do so.
+
+    K_dst += beta * trust * absorptive_dst * max(0, K_src - K_dst); patented fields of src
+    pass at (1 - ip_strength) unless dst pays the licensing fee.
+    """
+    a = state.actors
+    kp, ip = params.knowledge, params.ip
+    gap = np.clip(a.knowledge[src] - a.knowledge[dst], 0, None)
+    blocked = a.patent_expiry[src] > state.t
+    wanted = (gap * blocked * a.ih[dst]).sum(axis=1)
+    # license when the blocked knowledge on the IH is worth more a month than the fee
+    licensed = (wanted * kp.value_scale > ip.licensing_fee) & (a.capital[dst] > ip.licensing_fee)
+    factor = np.where(blocked & ~licensed[:, None], 1.0 - ip.ip_strength, 1.0)
+    rate = kp.exchange_rate * trust * state.absorptive(dst, kp.absorptive_half)
+    return rate[:, None] * gap * factor, licensed
+
+
+def exchange(state: State, params: Scenario) -> None:
+    """Both partners of every tie learn from each other at the same time."""
+    t = state.ties
+    m = t.n
+    if m == 0:
+        return
+    a, b = t.a[:m], t.b[:m]
+    into_a, lic_a = _inflow(state, params, a, b, t.eff_ab[:m])
+    into_b, lic_b = _inflow(state, params, b, a, t.eff_ba[:m])
+    k = state.actors.knowledge
+    np.add.at(k, a, into_a)
+    np.add.at(k, b, into_b)
+    np.minimum(k, 1.0, out=k)
+
+    fee = params.ip.licensing_fee
+    payers, payees = np.r_[a[lic_a], b[lic_b]], np.r_[b[lic_a], a[lic_b]]
+    state.transfer(payers, payees, np.full(len(payers), fee))
+    state.counts["licences"] += len(payers)
+    state.counts["licensing_fees"] += fee * len(payers)
+
+
+def opportunism(state: State, params: Scenario, rng: np.random.Generator) -> None:
+    """After exchanging, a partner may defect: the victim's trust falls, else it grows."""
+    tp = params.trust
+    t = state.ties
+    m = t.n
+    if m == 0:
+        return
+    p_defect = tp.opportunism * (1 - tp.enforcement)
+    a_cheats = rng.random(m) < p_defect
+    b_cheats = rng.random(m) < p_defect
+    for cheats, victim_trust in ((a_cheats, t.trust_ba), (b_cheats, t.trust_ab)):
+        v = victim_trust[:m]
+        victim_trust[:m] = np.where(cheats, v - tp.trust_loss, v + tp.trust_gain * (1 - v))
+    state.counts["defections"] += int(a_cheats.sum() + b_cheats.sum())
+
+    a, b = t.a[:m], t.b[:m]
+    if tp.reputation_sharing and (a_cheats.any() or b_cheats.any()):
+        n = state.actors.n
+        victims = np.r_[b[a_cheats], a[b_cheats]]
+        cheaters = np.r_[a[a_cheats], b[b_cheats]]
+        told = sp.csr_matrix((np.ones(len(victims)), (victims, cheaters)), shape=(n, n))
+        heard = state.adjacency() @ told  # [k, d]: k's partners cheated by d
+        loss = tp.reputation_weight * tp.trust_loss
+        t.trust_ab[:m] -= loss * np.asarray(heard[a, b]).ravel()
+        t.trust_ba[:m] -= loss * np.asarray(heard[b, a]).ravel()
+    np.clip(t.trust_ab[:m], 0, 1, out=t.trust_ab[:m])
+    np.clip(t.trust_ba[:m], 0, 1, out=t.trust_ba[:m])
+
+
+def public_pool(state: State, params: Scenario) -> None:
+    """Everyone who researches absorbs from the public pool; the pool slowly grows obsolete."""
+    kp = params.knowledge
+    rows = state.rows(RESEARCHERS)
+    k = state.actors.knowledge
+    gap = np.clip(state.pool - k[rows], 0, None)
+    absorb = kp.pool_absorption * state.absorptive(rows, kp.absorptive_half)
+    k[rows] += absorb[:, None] * gap
+    state.pool *= 1 - kp.pool_decay

@@ -1,0 +1,57 @@
+"""Stages 1-2: scheduled what-if events, public allocation, grants and R&D subsidies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import Scenario
+from ..state import CORPORATE, REGULATOR, STARTUP, UNIVERSITY, State
+
+
+def due_changes(params: Scenario, t: int) -> list[dict]:
+    """The parameter changes of the events scheduled for step `t`, in file order."""
+    return [event.set for event in params.events if event.at == t]
+
+
+def pay_public(state: State, payees: np.ndarray, amounts: np.ndarray) -> float:
+    """Pay `amounts` to `payees` from the regulators' budgets, scaled down if they fall short."""
+    regs = state.rows(REGULATOR)
+    want = float(amounts.sum())
+    if len(regs) == 0 or want <= 0:
+        return 0.0
+    cap = state.actors.capital
+    purse = np.clip(cap[regs], 0, None)
+    scale = min(1.0, purse.sum() / want)
+    paid = amounts * scale
+    total = float(paid.sum())
+    if total > 0:
+        cap[regs] -= total * purse / purse.sum()
+        np.add.at(cap, payees, paid)
+    return total
+
+
+def public_money(state: State, params: Scenario) -> None:
+    """Public allocation to regulators; grants to universities; R&D subsidies to firms."""
+    gov = params.governance
+    a = state.actors
+    regs = state.rows(REGULATOR)
+    if len(regs):
+        state.earn(regs, gov.public_allocation / len(regs), "public_allocation")
+
+    st, co, un = state.rows(STARTUP), state.rows(CORPORATE), state.rows(UNIVERSITY)
+    a.rd_budget[st] = a.rd_share[st] * a.burn[st]
+    a.rd_budget[co] = a.rd_share[co] * (a.revenue[co] + a.product_revenue[co])
+
+    grants = a.revenue[un] if gov.grants else np.zeros(len(un))
+    before = a.capital[un].copy()
+    state.counts["grants"] += pay_public(state, un, grants)
+    received = a.capital[un] - before
+    a.rd_budget[un] = a.rd_share[un] * received
+    state.spend(un, received - a.rd_budget[un], "operating_costs")
+
+    firms = np.r_[st, co]
+    subsidy = gov.rd_subsidy_rate * a.rd_budget[firms]
+    before = a.capital[firms].copy()
+    state.counts["subsidies"] += pay_public(state, firms, subsidy)
+    a.rd_budget[firms] += a.capital[firms] - before
+    state.counts["public_spend"] = state.counts["grants"] + state.counts["subsidies"]

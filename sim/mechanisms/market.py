@@ -1,0 +1,109 @@
+"""Stage 7: approved innovations become products; products earn revenue; imitation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import Scenario
+from ..state import CORPORATE, STARTUP, State
+
+
+def approval_delay(state: State, params: Scenario, owners: np.ndarray, fields: np.ndarray):
+    """Months until approval: longer in regulated fields, shorter for sandboxed startups."""
+    gov = params.governance
+    delay = np.where(
+        np.isin(fields, gov.regulated_fields), gov.regulated_delay, gov.approval_delay
+    ).astype(float)
+    if gov.sandbox:
+        startup = state.actors.kind[owners] == STARTUP
+        delay = np.where(startup, np.round(delay * gov.sandbox_factor), delay)
+    return delay.astype(np.int32)
+
+
+def _add_products(state, owners, fields, values, launch, end, imitation) -> None:
+    p = state.products
+    rows = p.add(len(owners))
+    p.owner[rows], p.field[rows], p.value[rows] = owners, fields, values
+    p.launch[rows], p.end[rows], p.imitation[rows] = launch, end, imitation
+
+
+def submit(state: State, params: Scenario) -> None:
+    """Firms' innovations enter the approval queue as future products."""
+    inn = state.innovations
+    firm = np.isin(inn["kind"], (STARTUP, CORPORATE))
+    owners, fields = inn["actor"][firm], inn["field"][firm]
+    launch = state.t + approval_delay(state, params, owners, fields)
+    _add_products(
+        state,
+        owners,
+        fields,
+        inn["value"][firm],
+        launch,
+        launch + params.market.product_life,
+        False,
+    )
+
+
+def _active(state: State) -> np.ndarray:
+    p = state.products
+    n = p.n
+    return (p.launch[:n] <= state.t) & (state.t < p.end[:n]) & state.actors.alive[p.owner[:n]]
+
+
+def imitate(state: State, params: Scenario, rng: np.random.Generator) -> None:
+    """A product may be copied by a firm that knows its field; strong IP makes this rarer."""
+    p, a = state.products, state.actors
+    n = p.n
+    p_copy = params.ip.imitation_rate * (1 - params.ip.ip_strength)
+    target = np.flatnonzero(_active(state) & ~p.imitation[:n] & (rng.random(n) < p_copy))
+    firms = state.rows((STARTUP, CORPORATE))
+    if len(target) == 0 or len(firms) == 0:
+        return
+    copier = firms[rng.integers(len(firms), size=len(target))]
+    able = (a.knowledge[copier, p.field[target]] >= 0.3) & (copier != p.owner[target])
+    target, copier = target[able], copier[able]
+    _add_products(
+        state,
+        copier,
+        p.field[target],
+        params.market.imitation_value * p.value[target],
+        state.t,
+        p.end[target],
+        True,
+    )
+    state.counts["imitations"] += len(target)
+
+
+def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.ndarray:
+    """value * demand / (1 + crowding * other active products in the field), per product."""
+    p = state.products
+    n = p.n
+    crowd = np.bincount(p.field[:n][_active(state)], minlength=params.fields)
+    field = p.field[products]
+    others = np.maximum(crowd[field] - 1, 0)
+    demand = np.asarray(params.demand_vector())[field]
+    return p.value[products] * demand / (1 + params.market.crowding * others)
+
+
+def pipeline_revenue(state: State, params: Scenario) -> np.ndarray:
+    """Per actor row: what its approved-but-not-launched products would earn a month now."""
+    p = state.products
+    pending = np.flatnonzero(p.launch[: p.n] > state.t)
+    revenue = monthly_revenue(state, params, pending)
+    return np.bincount(p.owner[pending], revenue, minlength=state.actors.n)
+
+
+def sell(state: State, params: Scenario) -> None:
+    """Active products earn their monthly revenue; the first month counts as a launch."""
+    p, a = state.products, state.actors
+    n = p.n
+    launched = (p.launch[:n] == state.t) & ~p.imitation[:n]
+    state.counts["products_launched"] += int(launched.sum())
+    active = np.flatnonzero(_active(state))
+    revenue = monthly_revenue(state, params, active)
+    owners = p.owner[active]
+    a.product_revenue[: a.n] = np.bincount(owners, revenue, minlength=a.n)
+    state.earn(owners, revenue, "product_sales")
+    state.counts["product_revenue"] += float(revenue.sum())
+    state.counts["active_products"] = float(len(active))
+    p.keep((p.end[:n] > state.t) & a.alive[p.owner[:n]])

@@ -1,0 +1,207 @@
+"""The innovation output metrics: one small function per contract metric, computed from State."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .schema import KINDS, Scenario
+from .state import ACQUIRED, CORPORATE, INVESTOR, RESEARCHERS, STARTUP, State
+
+# counts summed over the step by the mechanisms (State.counts)
+COUNTED = (
+    "innovations",
+    "radical_innovations",
+    "innovation_value",
+    "patents_granted",
+    "products_launched",
+    "startups_founded",
+    "startups_failed",
+    "startups_acquired",
+    "startups_ipo",
+    "vc_invested",
+    "vc_returned",
+    "public_spend",
+)
+# the step metrics of the spec, in its order
+STEP_METRICS = (
+    "innovations",
+    "radical_innovations",
+    "innovation_value",
+    "patents_granted",
+    "products_launched",
+    "mean_knowledge",
+    "knowledge_diversity",
+    "startups_founded",
+    "startups_failed",
+    "startups_acquired",
+    "startups_ipo",
+    "vc_invested",
+    "vc_returned",
+    "public_spend",
+    "network_density",
+    "network_clustering",
+    "largest_component_share",
+    "mean_trust",
+    "capital_gini",
+)
+# more per-step columns, beyond the contract
+EXTRA_METRICS = (
+    "startups_alive",
+    "corporates_alive",
+    "ties",
+    "ties_formed",
+    "ties_dissolved",
+    "defections",
+    "licences",
+    "imitations",
+    "publications",
+    "active_products",
+    "product_revenue",
+    "grants",
+    "subsidies",
+    "taxes",
+    "antitrust_blocked",
+    "total_capital",
+)
+# the per-step columns that are flows (summed over a run); the others are levels
+SUMMED = COUNTED + (
+    "ties_formed",
+    "ties_dissolved",
+    "defections",
+    "licences",
+    "imitations",
+    "publications",
+    "product_revenue",
+    "grants",
+    "subsidies",
+    "taxes",
+    "antitrust_blocked",
+)
+RUN_METRICS = ("startup_survival_5y", "time_to_first_product", "innovation_per_public_money")
+
+
+def mean_knowledge(state: State) -> float:
+    """Mean knowledge level over all fields of all living researchers."""
+    rows = state.rows(RESEARCHERS)
+    return float(state.actors.knowledge[rows].mean()) if len(rows) else 0.0
+
+
+def knowledge_diversity(state: State) -> float:
+    """Shannon entropy of the total knowledge across fields, normalised to [0, 1]."""
+    total = state.actors.knowledge[state.rows(RESEARCHERS)].sum(axis=0)
+    if total.sum() <= 0:
+        return 0.0
+    p = total / total.sum()
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum() / np.log(state.fields))
+
+
+def network_nodes(state: State, params: Scenario) -> np.ndarray:
+    """The actors that can take part in the partnership network (living, allowed to partner)."""
+    matrix = params.partnering.matrix
+    kinds = tuple(i for i, kind in enumerate(KINDS) if matrix.get(kind))
+    return state.rows(kinds) if kinds else np.empty(0, dtype=np.int64)
+
+
+def _graph(state: State, nodes: np.ndarray) -> sp.csr_matrix:
+    adj = state.adjacency()
+    return adj[nodes][:, nodes]
+
+
+def network_density(graph: sp.csr_matrix) -> float:
+    """Share of possible ties that exist."""
+    n = graph.shape[0]
+    return float(graph.nnz / (n * (n - 1))) if n > 1 else 0.0
+
+
+def network_clustering(graph: sp.csr_matrix) -> float:
+    """Average local clustering coefficient (networkx's definition: 0 for degree < 2)."""
+    n = graph.shape[0]
+    if n == 0:
+        return 0.0
+    deg = np.asarray(graph.sum(axis=1)).ravel()
+    triangles = np.asarray((graph @ graph).multiply(graph).sum(axis=1)).ravel() / 2
+    possible = deg * (deg - 1) / 2
+    local = np.divide(triangles, possible, out=np.zeros(n), where=possible > 0)
+    return float(local.mean())
+
+
+def largest_component_share(graph: sp.csr_matrix) -> float:
+    """Share of network actors in the largest connected component."""
+    n = graph.shape[0]
+    if n == 0:
+        return 0.0
+    _, labels = connected_components(graph, directed=False)
+    return float(np.bincount(labels).max() / n)
+
+
+def mean_trust(state: State) -> float:
+    """Mean effective trust over both directions of all ties."""
+    t = state.ties
+    if t.n == 0:
+        return 0.0
+    return float((t.eff_ab[: t.n].mean() + t.eff_ba[: t.n].mean()) / 2)
+
+
+def capital_gini(state: State) -> float:
+    """Gini coefficient of capital (negative capital counted as zero) over living actors."""
+    rows = state.rows(RESEARCHERS + (INVESTOR,))
+    x = np.sort(np.clip(state.actors.capital[rows], 0, None))
+    n, total = len(x), x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * total))
+
+
+def step_metrics(state: State, params: Scenario) -> dict[str, float]:
+    """All per-step metrics (contract and extra) for the step just finished."""
+    c = state.counts
+    graph = _graph(state, network_nodes(state, params))
+    a = state.actors
+    alive = a.alive[: a.n]
+    values = {name: float(c[name]) for name in COUNTED}
+    values |= {
+        "mean_knowledge": mean_knowledge(state),
+        "knowledge_diversity": knowledge_diversity(state),
+        "network_density": network_density(graph),
+        "network_clustering": network_clustering(graph),
+        "largest_component_share": largest_component_share(graph),
+        "mean_trust": mean_trust(state),
+        "capital_gini": capital_gini(state),
+        "startups_alive": float(len(state.rows(STARTUP))),
+        "corporates_alive": float(len(state.rows(CORPORATE))),
+        "ties": float(state.ties.n),
+        "total_capital": float(a.capital[: a.n][alive].sum()),
+    }
+    for name in EXTRA_METRICS:
+        values.setdefault(name, float(c[name]))
+    return values
+
+
+def startup_survival_5y(state: State, steps: int) -> float:
+    """Share of startups founded in the first half of the run alive or exited 60 steps later."""
+    a = state.actors
+    n = a.n
+    was_startup = (a.kind[:n] == STARTUP) | (a.ipo_step[:n] >= 0)
+    born = a.born[:n]
+    cohort = was_startup & (born >= 1) & (born <= min(steps / 2, steps - 60))
+    if not cohort.any():
+        return float("nan")
+    ended = a.ended[:n][cohort]
+    survived = (ended < 0) | (ended > born[cohort] + 60) | (a.end_reason[:n][cohort] == ACQUIRED)
+    return float(survived.mean())
+
+
+def run_metrics(series: dict[str, np.ndarray], state: State, steps: int) -> dict[str, float]:
+    """Per-run metrics from the per-step series and the final state."""
+    launched = np.flatnonzero(series["products_launched"] > 0)
+    public = series["public_spend"].sum()
+    return {
+        "startup_survival_5y": startup_survival_5y(state, steps),
+        "time_to_first_product": float(launched[0] + 1) if len(launched) else float("nan"),
+        "innovation_per_public_money": (
+            float(series["innovation_value"].sum() / public) if public > 0 else float("nan")
+        ),
+    }

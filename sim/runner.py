@@ -1,0 +1,19 @@
+"""Run one scenario from Python: the entry point for the CLI, notebooks and sweeps."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .model import EcosystemModel
+from .schema import Scenario
+
+
+def run_scenario(
+    scenario: Scenario, seed: int | None = None, steps: int | None = None
+) -> tuple[EcosystemModel, pd.DataFrame]:
+    """Build the model, run it for `steps` (default: the scenario's) and return it with its
+    per-step metrics, one row per step."""
+    if steps is not None:
+        scenario = scenario.model_copy(update={"steps": steps})
+    model = EcosystemModel(scenario, seed=seed)
+    return model, model.run()

@@ -1,0 +1,218 @@
+"""The model's numeric state: one row per actor, one row per tie, equity stake and product.
+
+Mechanisms read and write these arrays; Mesa agents are thin views onto actor rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import scipy.sparse as sp
+
+KIND_NAMES = ("startup", "corporate", "university", "investor", "regulator")
+STARTUP, CORPORATE, UNIVERSITY, INVESTOR, REGULATOR = range(5)
+RESEARCHERS = (STARTUP, CORPORATE, UNIVERSITY)
+
+# why an actor's row ended (end_reason); an IPO turns a startup into a corporate instead
+ALIVE, FAILED, ACQUIRED, EXITED = range(4)
+# how an actor entered (origin); parent holds the university or the copied startup
+INITIAL, EXOGENOUS, COPY, SPINOFF = range(4)
+
+
+class Table:
+    """Column arrays of equal length that grow by doubling; `n` rows are in use."""
+
+    def __init__(self, columns: dict[str, tuple[np.dtype, tuple[int, ...], float]], capacity: int):
+        self._spec = columns
+        self.n = 0
+        for name, (dtype, extra, fill) in columns.items():
+            setattr(self, name, np.full((capacity, *extra), fill, dtype=dtype))
+
+    @property
+    def capacity(self) -> int:
+        return len(getattr(self, next(iter(self._spec))))
+
+    def add(self, count: int) -> np.ndarray:
+        """Reserve `count` new rows (filled with defaults) and return their indices."""
+        need = self.n + count
+        if need > self.capacity:
+            new_cap = max(need, 2 * self.capacity, 16)
+            for name, (dtype, extra, fill) in self._spec.items():
+                old = getattr(self, name)
+                grown = np.full((new_cap, *extra), fill, dtype=dtype)
+                grown[: self.n] = old[: self.n]
+                setattr(self, name, grown)
+        rows = np.arange(self.n, need)
+        self.n = need
+        return rows
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the used rows where `mask` is true (compacts the table)."""
+        kept = int(mask.sum())
+        for name in self._spec:
+            arr = getattr(self, name)
+            arr[:kept] = arr[: self.n][mask]
+            arr[kept : self.n] = self._spec[name][2]
+        self.n = kept
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def actor_table(fields: int, capacity: int) -> Table:
+    """Actors: kind, life, money, knowledge and the kind-specific columns."""
+    f = (fields,)
+    return Table(
+        {
+            "kind": (np.int8, (), -1),
+            "alive": (np.bool_, (), False),
+            "born": (np.int32, (), 0),
+            "ended": (np.int32, (), -1),
+            "end_reason": (np.int8, (), ALIVE),
+            "capital": (np.float64, (), 0.0),
+            "knowledge": (np.float64, f, 0.0),
+            "ih": (np.bool_, f, False),
+            "patent_expiry": (np.int32, f, 0),
+            "max_partners": (np.int16, (), 0),
+            "burn": (np.float64, (), 0.0),
+            "rd_share": (np.float64, (), 0.0),
+            "revenue": (np.float64, (), 0.0),
+            "rd_budget": (np.float64, (), 0.0),
+            "product_revenue": (np.float64, (), 0.0),
+            "recent_value": (np.float64, (), 0.0),
+            "rounds": (np.int16, (), 0),
+            "fund_end": (np.int32, (), 0),
+            "origin": (np.int8, (), 0),
+            "parent": (np.int64, (), -1),
+            "ipo_step": (np.int32, (), -1),
+            "acquirer": (np.int64, (), -1),
+        },
+        capacity,
+    )
+
+
+def tie_table(capacity: int) -> Table:
+    """Partnerships a-b: each side's relational trust in the other, and its effective trust
+    (relational mixed with structural), refreshed each step."""
+    return Table(
+        {
+            "a": (np.int64, (), -1),
+            "b": (np.int64, (), -1),
+            "trust_ab": (np.float64, (), 0.0),
+            "trust_ba": (np.float64, (), 0.0),
+            "formed": (np.int32, (), 0),
+            "last_success": (np.int32, (), 0),
+            "eff_ab": (np.float64, (), 0.0),
+            "eff_ba": (np.float64, (), 0.0),
+        },
+        capacity,
+    )
+
+
+def equity_table(capacity: int) -> Table:
+    """Stakes: owner holds `stake` of startup `company`."""
+    return Table(
+        {
+            "owner": (np.int64, (), -1),
+            "company": (np.int64, (), -1),
+            "stake": (np.float64, (), 0.0),
+        },
+        capacity,
+    )
+
+
+def product_table(capacity: int) -> Table:
+    """Products: owner, field, monthly value, launch and end steps, imitation flag."""
+    return Table(
+        {
+            "owner": (np.int64, (), -1),
+            "field": (np.int32, (), 0),
+            "value": (np.float64, (), 0.0),
+            "launch": (np.int32, (), 0),
+            "end": (np.int32, (), 0),
+            "imitation": (np.bool_, (), False),
+        },
+        capacity,
+    )
+
+
+class State:
+    """All arrays of one model run, plus the step's counters and the money ledger."""
+
+    def __init__(self, fields: int, capacity: int):
+        self.fields = fields
+        self.t = 0
+        self.actors = actor_table(fields, capacity)
+        self.ties = tie_table(4 * capacity)
+        self.equity = equity_table(capacity)
+        self.products = product_table(capacity)
+        self.pool = np.zeros(fields)
+        self.field_maturity = np.ones(fields)
+        self.counts: defaultdict[str, float] = defaultdict(float)
+        self.sources: defaultdict[str, float] = defaultdict(float)
+        self.sinks: defaultdict[str, float] = defaultdict(float)
+        self.innovations: dict[str, np.ndarray] = {}
+        self.spinoff_parents = np.empty(0, dtype=np.int64)
+
+    # --- money -----------------------------------------------------------------------
+    def earn(self, rows: np.ndarray, amounts: np.ndarray | float, source: str) -> None:
+        """Money entering the system from outside (sales, public allocation, founders)."""
+        amounts = np.broadcast_to(np.asarray(amounts, dtype=float), np.shape(rows))
+        np.add.at(self.actors.capital, rows, amounts)
+        self.sources[source] += float(amounts.sum())
+
+    def spend(self, rows: np.ndarray, amounts: np.ndarray | float, sink: str) -> None:
+        """Money leaving the system (costs, R&D, payouts to founders, write-offs)."""
+        amounts = np.broadcast_to(np.asarray(amounts, dtype=float), np.shape(rows))
+        np.subtract.at(self.actors.capital, rows, amounts)
+        self.sinks[sink] += float(amounts.sum())
+
+    def transfer(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray) -> None:
+        """Money moving between actors; the total is unchanged."""
+        np.subtract.at(self.actors.capital, payers, amounts)
+        np.add.at(self.actors.capital, payees, amounts)
+
+    # --- views ---------------------------------------------------------------------------
+    def rows(self, kind: int | tuple[int, ...]) -> np.ndarray:
+        """Indices of alive actors of one kind (or several)."""
+        a = self.actors
+        kinds = a.kind[: a.n]
+        match = np.isin(kinds, kind) if isinstance(kind, tuple) else kinds == kind
+        return np.flatnonzero(match & a.alive[: a.n])
+
+    def adjacency(self) -> sp.csr_matrix:
+        """Symmetric 0/1 adjacency of current ties over all actor rows."""
+        n, t = self.actors.n, self.ties
+        a, b = t.a[: t.n], t.b[: t.n]
+        data = np.ones(2 * t.n)
+        return sp.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+
+    def degree(self) -> np.ndarray:
+        """Number of partners of every actor row."""
+        t = self.ties
+        n = self.actors.n
+        return np.bincount(t.a[: t.n], minlength=n) + np.bincount(t.b[: t.n], minlength=n)
+
+    def end(self, rows: np.ndarray, reason: int) -> None:
+        """Actors leave: what capital they still hold is written off; their ties and stakes go."""
+        a = self.actors
+        a.alive[rows] = False
+        a.ended[rows] = self.t
+        a.end_reason[rows] = reason
+        self.spend(rows, a.capital[rows].copy(), "exit_writeoff")
+        e = self.equity
+        e.keep(~np.isin(e.company[: e.n], rows))
+        t = self.ties
+        t.keep(~(np.isin(t.a[: t.n], rows) | np.isin(t.b[: t.n], rows)))
+
+    def absorptive(self, rows: np.ndarray, half: float) -> np.ndarray:
+        """Absorptive capacity in [0, 1): grows with the receiver's mean knowledge."""
+        m = self.actors.knowledge[rows].mean(axis=1)
+        return m / (m + half)
+
+    def main_field(self, rows: np.ndarray) -> np.ndarray:
+        """Each actor's strongest field within its innovation hypothesis."""
+        a = self.actors
+        k = np.where(a.ih[rows], a.knowledge[rows], -1.0)
+        return k.argmax(axis=1)
