@@ -40,20 +40,6 @@ examples:
 Prints `ok: FILE` for each valid file, or one line per problem: `FILE: field: problem`.
 """
 
-TOTALS = (
-    "innovations",
-    "radical_innovations",
-    "innovation_value",
-    "patents_granted",
-    "products_launched",
-    "startups_founded",
-    "startups_failed",
-    "startups_acquired",
-    "startups_ipo",
-    "vc_invested",
-    "vc_returned",
-    "public_spend",
-)
 FINALS = ("startups_alive", "mean_knowledge", "network_density", "mean_trust", "capital_gini")
 
 
@@ -117,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     """Load, run, write, and print where the results went and the headline metrics."""
     # imported here so that `validate` and `--help` do not wait for the model's libraries
+    from .metrics import COUNTED
     from .output import step_totals, write_run
     from .runner import run_scenario
 
@@ -137,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {len(df)} months, seed {model.seed}, {wall_time:.1f} s")
     print(f"wrote {out}: {', '.join(p.name for p in paths.values())}")
     steps = step_totals(df)
-    rows = [(f"{m} (total)", steps["totals"].get(m)) for m in TOTALS]
+    rows = [(f"{m} (total)", steps["totals"].get(m)) for m in COUNTED]
     rows += [(f"{m} (final)", steps["final"].get(m)) for m in FINALS]
     rows += list(model.run_metrics().items())
     width = max(len(name) for name, _ in rows)

@@ -46,29 +46,21 @@ STEP_METRICS = (
     "mean_trust",
     "capital_gini",
 )
-# more per-step columns, beyond the contract
-EXTRA_METRICS = (
+# more per-step columns, beyond the contract: levels at the end of the step ...
+EXTRA_LEVELS = (
     "startups_alive",
     "corporates_alive",
     "ties",
-    "ties_formed",
-    "ties_dissolved",
-    "defections",
-    "licences",
-    "imitations",
-    "publications",
     "active_products",
-    "product_revenue",
-    "grants",
-    "subsidies",
-    "taxes",
-    "antitrust_blocked",
     "total_capital",
+    "rd_subsidy_rate",
+    "new_tie_distance",
 )
-# the per-step columns that are flows (summed over a run); the others are levels
-SUMMED = COUNTED + (
+# ... and flows during it (State.counts)
+EXTRA_FLOWS = (
     "ties_formed",
     "ties_dissolved",
+    "cross_kind_ties_formed",
     "defections",
     "licences",
     "imitations",
@@ -77,8 +69,18 @@ SUMMED = COUNTED + (
     "grants",
     "subsidies",
     "taxes",
+    "vc_deals",
     "antitrust_blocked",
+    "jam_participants",
+    "jam_ties_formed",
+    "challenge_submissions",
+    "challenge_prizes",
+    "format_innovations",
+    "policy_changes",
 )
+EXTRA_METRICS = EXTRA_LEVELS + EXTRA_FLOWS
+# the per-step columns that are flows, summed over a run; the others are levels
+SUMMED = COUNTED + EXTRA_FLOWS
 RUN_METRICS = ("startup_survival_5y", "time_to_first_product", "innovation_per_public_money")
 
 
@@ -173,10 +175,12 @@ def step_metrics(state: State, params: Scenario) -> dict[str, float]:
         "startups_alive": float(len(state.rows(STARTUP))),
         "corporates_alive": float(len(state.rows(CORPORATE))),
         "ties": float(state.ties.n),
+        "active_products": float(c["active_products"]),
         "total_capital": float(a.capital[: a.n][alive].sum()),
+        "rd_subsidy_rate": params.governance.rd_subsidy_rate,
+        "new_tie_distance": c["tie_distance_sum"] / c["ties_formed"] if c["ties_formed"] else 0.0,
     }
-    for name in EXTRA_METRICS:
-        values.setdefault(name, float(c[name]))
+    values |= {name: float(c[name]) for name in EXTRA_FLOWS}
     return values
 
 

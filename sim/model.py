@@ -8,7 +8,17 @@ import pandas as pd
 
 from . import metrics, population
 from .agents import AGENT_CLASSES, Actor
-from .mechanisms import entry, exchange, finance, governance, ip, market, partnering, research
+from .mechanisms import (
+    entry,
+    exchange,
+    finance,
+    formats,
+    governance,
+    ip,
+    market,
+    partnering,
+    research,
+)
 from .scenario import apply_changes
 from .schema import KINDS, Scenario
 from .state import State
@@ -39,15 +49,17 @@ class EcosystemModel(mesa.Model):
         s, rng = self.state, self.rng
         s.t = self.steps
         s.counts.clear()
-        self._apply_events()  # 1. governance: scheduled what-if events
+        self._govern()  # 1. governance: what-if events and the adaptive rule
         governance.public_money(s, self.params)  # 2. grants and R&D subsidies
-        partnering.dissolve(s, self.params)  # 3. partnering and trust
-        partnering.refresh_trust(s, self.params)
+        partnering.refresh_trust(s, self.params)  # 3. partnering and trust
+        partnering.dissolve(s, self.params)
         partnering.search(s, self.params, rng)
+        formats.hold(s, self.params, rng)  # innovation jams and open challenges
         exchange.exchange(s, self.params)  # 4. knowledge exchange and spillovers
         exchange.opportunism(s, self.params, rng)
         exchange.public_pool(s, self.params)
         research.research(s, self.params, rng)  # 5. research and innovations
+        formats.attribute(s)
         ip.protect(s, self.params, rng)  # 6. patents, secrecy, publication
         market.submit(s, self.params)  # 7. market
         market.imitate(s, self.params, rng)
@@ -67,9 +79,14 @@ class EcosystemModel(mesa.Model):
             self.step()
         return self.metrics_frame()
 
-    def _apply_events(self) -> None:
+    def _govern(self) -> None:
         for changes in governance.due_changes(self.params, self.steps):
             self.params = apply_changes(self.params, changes)
+        series = self._series
+        adapted = governance.adapt(
+            self.state, self.params, series["innovations"], series["public_spend"]
+        )
+        self.params = adapted or self.params
 
     def _record(self) -> None:
         for name, value in metrics.step_metrics(self.state, self.params).items():

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .schema import Scenario
+from .schema import KINDS, Scenario
 from .state import (
     CORPORATE,
+    INNOVATION,
     INVESTOR,
     REGULATOR,
+    RESOURCES,
     STARTUP,
     UNIVERSITY,
     State,
@@ -31,13 +33,22 @@ def choose_ih(rng: np.random.Generator, knowledge: np.ndarray, sizes: np.ndarray
     return ranks < sizes[:, None]
 
 
-def _new_rows(state: State, kind: int, count: int, max_partners: int) -> np.ndarray:
+def _new_rows(
+    state: State,
+    params: Scenario,
+    rng: np.random.Generator,
+    kind: int,
+    count: int,
+    max_partners: int,
+) -> np.ndarray:
     a = state.actors
     rows = a.add(count)
     a.kind[rows] = kind
     a.alive[rows] = True
     a.born[rows] = state.t
     a.max_partners[rows] = max_partners
+    seeking = params.partnering.innovation_seeking.get(KINDS[kind], 0.0)
+    a.strategy[rows] = np.where(rng.random(count) < seeking, INNOVATION, RESOURCES)
     return rows
 
 
@@ -49,14 +60,14 @@ def _set_ih(state: State, params: Scenario, rng: np.random.Generator, rows: np.n
 
 def startup_knowledge(params: Scenario, rng: np.random.Generator, count: int) -> np.ndarray:
     """Narrow, deep profiles: a few strong fields, little elsewhere."""
-    f = params.fields
-    lo, hi = params.population.startup.strong_fields
+    p, f = params.population.startup, params.fields
+    lo, hi = p.strong_fields
     strong = np.minimum(rng.integers(lo, hi + 1, count), f)
-    k = rng.uniform(0.0, 0.05, (count, f))
+    k = rng.uniform(*p.weak_level, (count, f))
     keys = rng.random((count, f))
     ranks = keys.argsort(axis=1).argsort(axis=1)
     is_strong = ranks < strong[:, None]
-    k[is_strong] = rng.uniform(0.5, 0.9, int(is_strong.sum()))
+    k[is_strong] = rng.uniform(*p.strong_level, int(is_strong.sum()))
     return k
 
 
@@ -66,27 +77,32 @@ def add_startups(
     rng: np.random.Generator,
     count: int,
     knowledge: np.ndarray | None = None,
+    initial: bool = False,
 ) -> np.ndarray:
-    """New startups with founders' seed capital (money from outside the system)."""
+    """New startups with founders' seed capital (money from outside the system); `initial`
+    ones were founded before the run and hold `initial_runway` months of burn instead."""
     p = params.population.startup
-    rows = _new_rows(state, STARTUP, count, p.max_partners)
+    rows = _new_rows(state, params, rng, STARTUP, count, p.max_partners)
     a = state.actors
     a.knowledge[rows] = startup_knowledge(params, rng, count) if knowledge is None else knowledge
     _set_ih(state, params, rng, rows)
     a.burn[rows] = rng.uniform(*p.burn, count)
     a.rd_share[rows] = p.rd_share
-    state.earn(rows, rng.uniform(*p.seed_capital, count), "founders")
+    if initial:
+        state.earn(rows, a.burn[rows] * rng.uniform(*p.initial_runway, count), "initial")
+    else:
+        state.earn(rows, rng.uniform(*p.seed_capital, count), "founders")
     return rows
 
 
 def _add_corporates(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.corporate
     n, f = p.count, params.fields
-    rows = _new_rows(state, CORPORATE, n, p.max_partners)
+    rows = _new_rows(state, params, rng, CORPORATE, n, p.max_partners)
     a = state.actors
-    k = rng.uniform(0.1, 0.4, (n, f))
-    core = rng.random((n, f)) < 0.25
-    k[core] = rng.uniform(0.4, 0.7, int(core.sum()))
+    k = rng.uniform(*p.knowledge, (n, f))
+    core = rng.random((n, f)) < p.core_share
+    k[core] = rng.uniform(*p.core_knowledge, int(core.sum()))
     a.knowledge[rows] = k * state.field_maturity
     _set_ih(state, params, rng, rows)
     a.revenue[rows] = log_uniform(rng, p.revenue, n)
@@ -97,9 +113,9 @@ def _add_corporates(state: State, params: Scenario, rng: np.random.Generator) ->
 def _add_universities(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.university
     n, f = p.count, params.fields
-    rows = _new_rows(state, UNIVERSITY, n, p.max_partners)
+    rows = _new_rows(state, params, rng, UNIVERSITY, n, p.max_partners)
     a = state.actors
-    a.knowledge[rows] = rng.uniform(0.3, 0.8, (n, f)) * state.field_maturity
+    a.knowledge[rows] = rng.uniform(*p.knowledge, (n, f)) * state.field_maturity
     _set_ih(state, params, rng, rows)
     a.revenue[rows] = rng.uniform(*p.grant, n)  # the monthly grant it applies for
     a.rd_share[rows] = p.research_share
@@ -108,14 +124,14 @@ def _add_universities(state: State, params: Scenario, rng: np.random.Generator) 
 
 def _add_investors(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.investor
-    rows = _new_rows(state, INVESTOR, p.count, p.max_partners)
+    rows = _new_rows(state, params, rng, INVESTOR, p.count, p.max_partners)
     state.actors.fund_end[rows] = p.fund_life
     state.earn(rows, log_uniform(rng, p.fund_size, p.count), "initial")
 
 
-def _add_regulators(state: State, params: Scenario) -> None:
+def _add_regulators(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.regulator
-    rows = _new_rows(state, REGULATOR, p.count, 0)
+    rows = _new_rows(state, params, rng, REGULATOR, p.count, 0)
     if p.count:
         state.earn(rows, p.budget / p.count, "initial")
 
@@ -124,8 +140,8 @@ def build(state: State, params: Scenario, rng: np.random.Generator) -> None:
     """The initial population, kind by kind, in a fixed order (so seeds reproduce)."""
     spread = params.knowledge.field_spread
     state.field_maturity = rng.uniform(1 - spread, 1.0, params.fields)
-    add_startups(state, params, rng, params.population.startup.count)
+    add_startups(state, params, rng, params.population.startup.count, initial=True)
     _add_corporates(state, params, rng)
     _add_universities(state, params, rng)
     _add_investors(state, params, rng)
-    _add_regulators(state, params)
+    _add_regulators(state, params, rng)

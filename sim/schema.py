@@ -62,6 +62,12 @@ class StartupPopulation(RangeCheck):
     strong_fields: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] = Field(
         (1, 3), description="number of strong knowledge fields, uniform integer [low, high]"
     )
+    strong_level: RangeShare = Field((0.5, 0.9), description="knowledge in strong fields")
+    weak_level: RangeShare = Field((0.0, 0.05), description="knowledge in the other fields")
+    initial_runway: RangeNonNeg = Field(
+        (3.0, 24.0),
+        description="months of runway of the initial startups (founded before the run), uniform",
+    )
     rd_share: Share = Field(0.5, description="share of the burn spent on R&D")
     max_partners: int = Field(5, ge=0, le=100, description="partner limit")
 
@@ -71,6 +77,9 @@ class CorporatePopulation(RangeCheck):
     capital: RangePos = Field((100.0, 5000.0), description="initial capital, $M, log-uniform")
     revenue: RangePos = Field((1.0, 50.0), description="baseline revenue, $M/month, log-uniform")
     rd_intensity: RangeShare = Field((0.03, 0.08), description="R&D spend as share of revenue")
+    knowledge: RangeShare = Field((0.1, 0.4), description="knowledge in ordinary fields")
+    core_knowledge: RangeShare = Field((0.4, 0.7), description="knowledge in core fields")
+    core_share: Share = Field(0.25, description="chance that a field is a core field")
     operating_margin: float = Field(
         0.12, ge=-1, le=1, description="baseline revenue minus operating costs, as a share"
     )
@@ -82,6 +91,7 @@ class UniversityPopulation(RangeCheck):
     count: int = Field(30, ge=0, le=100_000, description="initial number of universities")
     capital: RangePos = Field((10.0, 100.0), description="initial endowment, $M, log-uniform")
     grant: RangeNonNeg = Field((1.0, 5.0), description="public grant per month, $M, uniform")
+    knowledge: RangeShare = Field((0.3, 0.8), description="knowledge in every field, uniform")
     research_share: Share = Field(0.8, description="share of grant income spent on research")
     spinoff_prob: Share = Field(0.03, description="chance an innovation spins off a startup")
     spinoff_equity: Share = Field(0.1, description="university's equity stake in a spin-off")
@@ -128,6 +138,9 @@ class Knowledge(RangeCheck):
     trouble_radical_factor: float = Field(
         2.0, ge=1, description="radical chance multiplier for actors short of money (SKIN)"
     )
+    value_memory: Share = Field(
+        0.9, description="monthly retention of recent innovation value (investors' traction)"
+    )
     incremental_gain: Share = Field(0.05, description="knowledge gain on the IH per research step")
     learning_rate: Share = Field(0.01, description="learning by doing on IH fields per step")
     forgetting_rate: Share = Field(0.004, description="decay per step of fields outside the IH")
@@ -135,6 +148,9 @@ class Knowledge(RangeCheck):
     exchange_rate: Share = Field(0.05, description="beta: share of the gap absorbed per step")
     field_spread: Share = Field(
         0.6, description="fields' initial maturity is uniform in [1 - spread, 1]; scales incumbents"
+    )
+    off_focus_absorption: Share = Field(
+        0.3, description="absorption outside the IH, relative to inside (domain-specific)"
     )
     absorptive_half: float = Field(
         0.2, gt=0, description="mean knowledge at which absorptive capacity is one half"
@@ -170,6 +186,22 @@ class Partnering(Section):
     w_trust: NonNeg = Field(0.5, description="weight of (expected) trust")
     w_complementarity: NonNeg = Field(1.0, description="weight of complementarity on the IH")
     threshold: NonNeg = Field(0.9, description="attractiveness above which a tie forms")
+    innovation_seeking: dict[Kind, Share] = Field(
+        {"startup": 0.5, "corporate": 0.4, "university": 0.8},
+        description="share of each kind networking for innovation (the rest: for resources)",
+    )
+    w_diversity: NonNeg = Field(
+        0.5, description="innovation seekers: bonus for a partner of another kind"
+    )
+    w_resources: NonNeg = Field(
+        0.8, description="resource seekers: weight of a partner's capital and revenue (0-1)"
+    )
+    innovation_patience: float = Field(
+        2.0, gt=0, description="innovation seekers keep ties this many tie_lifetimes"
+    )
+    resource_patience: float = Field(
+        0.5, gt=0, description="resource seekers keep ties this many tie_lifetimes"
+    )
     matrix: dict[Kind, list[Kind]] = Field(
         default_factory=_default_matrix, description="which kinds each kind may partner with"
     )
@@ -275,6 +307,15 @@ class Governance(RangeCheck):
         0.3, description="an acquirer above this share of a field's products is blocked"
     )
     open_science: Share = Field(0.7, description="share of university results published")
+    adaptive: bool = Field(
+        False, description="the R&D subsidy rate reacts to innovation output each review"
+    )
+    review_period: int = Field(12, ge=1, description="months between adaptive reviews")
+    adapt_step: Share = Field(0.02, description="change of the subsidy rate at a review")
+    max_subsidy_rate: Share = Field(0.4, description="the adaptive rule never goes above this")
+    budget_reserve: NonNeg = Field(
+        6.0, description="months of public spending the budget must cover to raise the rate"
+    )
 
 
 class Finance(RangeCheck):
@@ -295,6 +336,8 @@ class Finance(RangeCheck):
     acquisition_rate: Share = Field(
         0.01, description="monthly chance a startup with products is bid for"
     )
+    bidders: int = Field(5, ge=1, le=100, description="corporates that look at a target")
+    cash_cover: NonNeg = Field(2.0, description="a buyer must hold this many times the price")
     acquisition_premium: NonNeg = Field(0.3, description="price above valuation in a takeover")
     ipo_threshold: NonNeg = Field(200.0, description="valuation, $M, above which a startup IPOs")
     ipo_raise_share: Share = Field(0.2, description="share of the valuation raised at IPO")
@@ -309,18 +352,72 @@ class Market(Section):
         0.02, description="revenue = value * demand / (1 + crowding * other products in field)"
     )
     imitation_value: Share = Field(0.5, description="an imitation's value relative to the original")
+    imitation_skill: Share = Field(0.3, description="knowledge a firm needs in a field to imitate")
 
 
-class Entry(Section):
+class Entry(RangeCheck):
     rate: NonNeg = Field(8.0, description="mean exogenous startup entries per month (Poisson)")
     copy_share: Share = Field(
         0.2, description="share of entrants that copy a successful startup's knowledge (SKIN)"
     )
+    copy_top_share: Share = Field(
+        0.1, description="the most successful share of startups (recent value) that is copied"
+    )
+    copy_fidelity: RangeShare = Field(
+        (0.8, 1.0), description="a copy's knowledge as a share of its model's, uniform per field"
+    )
+
+
+RESEARCH_KINDS: list[Kind] = ["startup", "corporate", "university"]
+
+
+class Jam(Section):
+    """An innovation jam: a curated, time-boxed event of many-to-many knowledge exchange."""
+
+    participants: int = Field(40, ge=2, le=100_000, description="actors invited, split over kinds")
+    kinds: list[Kind] = Field(
+        default_factory=lambda: list(RESEARCH_KINDS), min_length=1, description="kinds invited"
+    )
+    duration: int = Field(3, ge=1, le=120, description="months the jam lasts")
+    exchange_rate: Share = Field(0.1, description="share of the gap to the others absorbed a month")
+    tie_threshold: NonNeg = Field(
+        0.6, description="attractiveness above which two participants form a lasting tie"
+    )
+    cost: NonNeg = Field(0.5, description="$M the regulator pays to hold the jam (public spend)")
+    attribution: int = Field(
+        12, ge=0, description="months after the jam in which participants' innovations count"
+    )
+
+
+class Challenge(Section):
+    """An open challenge: a prize for the actor closest to a target knowledge profile."""
+
+    sponsor: Literal["regulator", "corporate"] = Field(
+        "regulator", description="who posts the problem and pays the prize"
+    )
+    prize: NonNeg = Field(5.0, description="$M paid to the winner")
+    fields: int = Field(3, ge=1, description="number of technology fields in the problem")
+    level: Share = Field(0.8, description="target knowledge level in those fields")
+    duration: int = Field(6, ge=1, le=120, description="months until the best solution wins")
+    reach: Share = Field(0.3, description="share of able actors that submit a solution")
+    attribution: int = Field(
+        12, ge=0, description="months after the deadline in which submitters' innovations count"
+    )
 
 
 class Event(Section):
-    at: int = Field(ge=1, description="step at whose start the change applies")
-    set: dict[str, Any] = Field(description="dotted parameter paths and their new values")
+    """A timed what-if: parameter changes, an innovation jam and/or an open challenge."""
+
+    at: int = Field(ge=1, description="step at whose start the event happens")
+    set: dict[str, Any] = Field({}, description="dotted parameter paths and their new values")
+    jam: Jam | None = Field(None, description="hold an innovation jam starting at this step")
+    challenge: Challenge | None = Field(None, description="post an open challenge at this step")
+
+    @model_validator(mode="after")
+    def _does_something(self):
+        if not (self.set or self.jam or self.challenge):
+            raise ValueError("an event needs at least one of: set, jam, challenge")
+        return self
 
 
 class Scenario(Section):
@@ -356,6 +453,12 @@ class Scenario(Section):
             raise ValueError(
                 f"governance.regulated_fields: got {bad}; fields run from 0 to {self.fields - 1}"
             )
+        for i, event in enumerate(self.events):
+            if event.challenge and event.challenge.fields > self.fields:
+                raise ValueError(
+                    f"events[{i}].challenge.fields: got {event.challenge.fields}; "
+                    f"must be <= fields={self.fields}"
+                )
         if self.knowledge.ih_size[1] > self.fields:
             raise ValueError(
                 f"knowledge.ih_size: got high {self.knowledge.ih_size[1]}; "

@@ -16,6 +16,8 @@ RESEARCHERS = (STARTUP, CORPORATE, UNIVERSITY)
 
 # why an actor's row ended (end_reason); an IPO turns a startup into a corporate instead
 ALIVE, FAILED, ACQUIRED, EXITED = range(4)
+# how an actor networks: for innovation (diverse partners, patient) or for resources
+INNOVATION, RESOURCES = range(2)
 # how an actor entered (origin); parent holds the university or the copied startup
 INITIAL, EXOGENOUS, COPY, SPINOFF = range(4)
 
@@ -87,6 +89,8 @@ def actor_table(fields: int, capacity: int) -> Table:
             "parent": (np.int64, (), -1),
             "ipo_step": (np.int32, (), -1),
             "acquirer": (np.int64, (), -1),
+            "format_until": (np.int32, (), -1),
+            "strategy": (np.int8, (), INNOVATION),
         },
         capacity,
     )
@@ -154,6 +158,7 @@ class State:
         self.sinks: defaultdict[str, float] = defaultdict(float)
         self.innovations: dict[str, np.ndarray] = {}
         self.spinoff_parents = np.empty(0, dtype=np.int64)
+        self.formats: list[dict] = []  # jams and challenges under way
 
     # --- money -----------------------------------------------------------------------
     def earn(self, rows: np.ndarray, amounts: np.ndarray | float, source: str) -> None:
@@ -210,6 +215,10 @@ class State:
         """Absorptive capacity in [0, 1): grows with the receiver's mean knowledge."""
         m = self.actors.knowledge[rows].mean(axis=1)
         return m / (m + half)
+
+    def focus(self, rows: np.ndarray, off_focus: float) -> np.ndarray:
+        """Per row and field: 1 on the innovation hypothesis, `off_focus` elsewhere."""
+        return np.where(self.actors.ih[rows], 1.0, off_focus)
 
     def main_field(self, rows: np.ndarray) -> np.ndarray:
         """Each actor's strongest field within its innovation hypothesis."""

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import small
 
 from sim.agents import Corporate, Investor, Regulator, Startup, University
 from sim.metrics import RUN_METRICS, STEP_METRICS
@@ -15,20 +16,6 @@ from sim.runner import run_scenario
 from sim.scenario import apply_changes
 from sim.schema import Scenario
 from sim.state import SPINOFF, STARTUP
-
-
-def small(**changes) -> Scenario:
-    """A fifth of the baseline population over four years: fast, but every mechanism acts."""
-    base = {
-        "steps": 48,
-        "population.startup.count": 120,
-        "population.corporate.count": 30,
-        "population.university.count": 6,
-        "population.investor.count": 8,
-        "entry.rate": 2.0,
-        "governance.public_allocation": 20.0,
-    }
-    return apply_changes(Scenario(), base | changes)
 
 
 def totals(scenario: Scenario, seeds=range(3)) -> pd.Series:
@@ -89,7 +76,7 @@ def test_all_five_kinds_are_mesa_agents(baseline_run):
 def test_money_is_conserved_every_step():
     model = EcosystemModel(small(), seed=5)
     s = model.state
-    for _ in range(48):
+    for _ in range(model.params.steps):
         model.step()
         a = s.actors
         held = a.capital[: a.n][a.alive[: a.n]].sum()

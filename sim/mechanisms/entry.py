@@ -16,7 +16,8 @@ def entry(state: State, params: Scenario, rng: np.random.Generator) -> None:
 
     parents = state.spinoff_parents
     if len(parents):
-        k = np.where(a.ih[parents], a.knowledge[parents], rng.uniform(0, 0.05, (len(parents), 1)))
+        weak = rng.uniform(*params.population.startup.weak_level, (len(parents), params.fields))
+        k = np.where(a.ih[parents], a.knowledge[parents], weak)
         rows = add_startups(state, params, rng, len(parents), knowledge=k)
         a.origin[rows], a.parent[rows] = SPINOFF, parents
         e = state.equity
@@ -28,10 +29,10 @@ def entry(state: State, params: Scenario, rng: np.random.Generator) -> None:
 
     arrivals = rng.poisson(params.entry.rate)
     copies = rng.binomial(arrivals, params.entry.copy_share)
-    models = _successful_startups(state)
+    models = _successful_startups(state, params.entry.copy_top_share)
     if copies and len(models):
         parent = models[rng.integers(len(models), size=copies)]
-        k = a.knowledge[parent] * rng.uniform(0.8, 1.0, (copies, params.fields))
+        k = a.knowledge[parent] * rng.uniform(*params.entry.copy_fidelity, (copies, params.fields))
         rows = add_startups(state, params, rng, copies, knowledge=k)
         a.origin[rows], a.parent[rows] = COPY, parent
         founded += copies
@@ -44,12 +45,12 @@ def entry(state: State, params: Scenario, rng: np.random.Generator) -> None:
     state.counts["startups_founded"] += founded
 
 
-def _successful_startups(state: State) -> np.ndarray:
-    """The top tenth of living startups by recent innovation value (SKIN copies winners)."""
+def _successful_startups(state: State, top_share: float) -> np.ndarray:
+    """The top share of living startups by recent innovation value (SKIN copies winners)."""
     st = state.rows(STARTUP)
     value = state.actors.recent_value[st]
     st = st[value > 0]
     if len(st) == 0:
         return st
-    cut = np.quantile(state.actors.recent_value[st], 0.9)
+    cut = np.quantile(state.actors.recent_value[st], 1 - top_share)
     return st[state.actors.recent_value[st] >= cut]

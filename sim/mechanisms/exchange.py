@@ -14,7 +14,8 @@ def _inflow(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Knowledge `dst` absorbs from `src`, and whether it licenses src's patents to do so.
 
-    K_dst += beta * trust * absorptive_dst * max(0, K_src - K_dst); patented fields of src
+    K_dst += beta * trust * absorptive_dst * focus_dst * max(0, K_src - K_dst), focus being 1
+    on dst's IH and off_focus_absorption elsewhere; patented fields of src
     pass at (1 - ip_strength) unless dst pays the licensing fee.
     """
     a = state.actors
@@ -26,7 +27,8 @@ def _inflow(
     licensed = (wanted * kp.value_scale > ip.licensing_fee) & (a.capital[dst] > ip.licensing_fee)
     factor = np.where(blocked & ~licensed[:, None], 1.0 - ip.ip_strength, 1.0)
     rate = kp.exchange_rate * trust * state.absorptive(dst, kp.absorptive_half)
-    return rate[:, None] * gap * factor, licensed
+    focus = state.focus(dst, kp.off_focus_absorption)
+    return rate[:, None] * gap * factor * focus, licensed
 
 
 def exchange(state: State, params: Scenario) -> None:
@@ -86,5 +88,5 @@ def public_pool(state: State, params: Scenario) -> None:
     k = state.actors.knowledge
     gap = np.clip(state.pool - k[rows], 0, None)
     absorb = kp.pool_absorption * state.absorptive(rows, kp.absorptive_half)
-    k[rows] += absorb[:, None] * gap
+    k[rows] += absorb[:, None] * gap * state.focus(rows, kp.off_focus_absorption)
     state.pool *= 1 - kp.pool_decay

@@ -105,7 +105,9 @@ def venture_capital(state: State, params: Scenario, rng: np.random.Generator) ->
     _, first = np.unique(s[keep], return_index=True)  # each startup takes its best offer
     keep = np.sort(keep[first])
     keep = keep[np.argsort(-signal[keep], kind="stable")]
-    keep = keep[_rank_within(v[keep]) < inv_p.deals_per_step]
+    rank = _rank_within(v[keep])
+    room = np.minimum(inv_p.deals_per_step, inv_p.portfolio_limit - portfolio[v[keep]])
+    keep = keep[rank < room]
     v, s = v[keep], s[keep]
 
     rounds = a.rounds[s]
@@ -190,11 +192,11 @@ def acquisitions(state: State, params: Scenario, rng: np.random.Generator) -> No
     targets = st[bid_for]
     if len(targets) == 0:
         return
-    bidders = co[rng.integers(len(co), size=(len(targets), 5))]
+    bidders = co[rng.integers(len(co), size=(len(targets), fin.bidders))]
     ih = a.ih[bidders]
     fit = (a.knowledge[targets][:, None, :] * ih).sum(-1) / np.maximum(ih.sum(-1), 1)
     price = value[bid_for] * (1 + fin.acquisition_premium)
-    affordable = a.capital[bidders] >= 2 * price[:, None]
+    affordable = a.capital[bidders] >= fin.cash_cover * price[:, None]
     blocked = _antitrust_blocks(state, params, targets, bidders)
     state.counts["antitrust_blocked"] += int((affordable & blocked).any(axis=1).sum())
     fit = np.where(affordable & ~blocked, fit, -1.0)

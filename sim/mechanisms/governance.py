@@ -4,13 +4,43 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scenario import apply_changes
 from ..schema import Scenario
 from ..state import CORPORATE, REGULATOR, STARTUP, UNIVERSITY, State
 
 
 def due_changes(params: Scenario, t: int) -> list[dict]:
     """The parameter changes of the events scheduled for step `t`, in file order."""
-    return [event.set for event in params.events if event.at == t]
+    return [event.set for event in params.events if event.at == t and event.set]
+
+
+def adapt(
+    state: State, params: Scenario, innovations: list[float], public_spend: list[float]
+) -> Scenario | None:
+    """The adaptive rule, at each review: a thermostat on the R&D subsidy rate.
+
+    Innovation output over the last review period fell: raise the rate by adapt_step (up to
+    max_subsidy_rate) if the budget covers budget_reserve months of spending; it rose: lower
+    the rate; the budget falls short of the reserve: lower the rate. Returns the changed
+    scenario, or None when nothing changes.
+    """
+    gov = params.governance
+    period, done = gov.review_period, len(innovations)
+    if not gov.adaptive or done < 2 * period or done % period:
+        return None
+    recent = sum(innovations[-period:])
+    before = sum(innovations[-2 * period : -period])
+    purse = state.actors.capital[state.rows(REGULATOR)].sum()
+    affordable = purse >= gov.budget_reserve * np.mean(public_spend[-period:])
+    rate = gov.rd_subsidy_rate
+    if not affordable or recent > before:
+        rate = max(0.0, rate - gov.adapt_step)
+    elif recent < before:
+        rate = min(gov.max_subsidy_rate, rate + gov.adapt_step)
+    if rate == gov.rd_subsidy_rate:
+        return None
+    state.counts["policy_changes"] += 1
+    return apply_changes(params, {"governance.rd_subsidy_rate": rate})
 
 
 def pay_public(state: State, payees: np.ndarray, amounts: np.ndarray) -> float:

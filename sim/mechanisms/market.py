@@ -60,7 +60,8 @@ def imitate(state: State, params: Scenario, rng: np.random.Generator) -> None:
     if len(target) == 0 or len(firms) == 0:
         return
     copier = firms[rng.integers(len(firms), size=len(target))]
-    able = (a.knowledge[copier, p.field[target]] >= 0.3) & (copier != p.owner[target])
+    skill = params.market.imitation_skill
+    able = (a.knowledge[copier, p.field[target]] >= skill) & (copier != p.owner[target])
     target, copier = target[able], copier[able]
     _add_products(
         state,

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..schema import KINDS, Scenario
-from ..state import State
+from ..state import INNOVATION, UNIVERSITY, State
 
 
 def kind_matrix(params: Scenario) -> np.ndarray:
@@ -18,11 +18,24 @@ def kind_matrix(params: Scenario) -> np.ndarray:
     return allowed
 
 
+def patience(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
+    """Months each actor keeps a tie without a joint success: innovation seekers are patient,
+    resource seekers drop ties that do not pay soon."""
+    p = params.partnering
+    factor = np.where(
+        state.actors.strategy[rows] == INNOVATION, p.innovation_patience, p.resource_patience
+    )
+    return p.tie_lifetime * factor
+
+
 def dissolve(state: State, params: Scenario) -> None:
-    """End ties without a joint success for tie_lifetime steps, or with trust below the floor."""
+    """End ties without a joint success for longer than the less patient side waits, or whose
+    effective trust fell below the floor."""
     t = state.ties
     m = t.n
-    stale = state.t - t.last_success[:m] > params.partnering.tie_lifetime
+    a, b = t.a[:m], t.b[:m]
+    waited = state.t - t.last_success[:m]
+    stale = waited > np.minimum(patience(state, params, a), patience(state, params, b))
     distrust = np.minimum(t.eff_ab[:m], t.eff_ba[:m]) < params.trust.floor
     ending = stale | distrust
     state.counts["ties_dissolved"] += int(ending.sum())
@@ -52,6 +65,17 @@ def refresh_trust(state: State, params: Scenario) -> None:
         eff_col[:m] = np.where(cnt > 0, mixed, rel_col[:m])
 
 
+def _trust_of(state: State, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Effective trust of x in y for tied pairs (each y a partner of x)."""
+    t = state.ties
+    m, n = t.n, state.actors.n
+    trust = sp.csr_matrix(
+        (np.r_[t.eff_ab[:m], t.eff_ba[:m]], (np.r_[t.a[:m], t.b[:m]], np.r_[t.b[:m], t.a[:m]])),
+        shape=(n, n),
+    )
+    return np.asarray(trust[x, y]).ravel()
+
+
 def random_neighbour(adj: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One uniformly drawn partner of each row (every row must have one)."""
     start = adj.indptr[rows]
@@ -59,22 +83,52 @@ def random_neighbour(adj: sp.csr_matrix, rows: np.ndarray, rng: np.random.Genera
     return adj.indices[start + (rng.random(len(rows)) * deg).astype(np.int64)]
 
 
-def attractiveness(state: State, params: Scenario, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """w_d * 4d(1-d) + w_t * expected trust + w_c * complementarity, for candidate pairs i -> j."""
-    p = params.partnering
+def cognitive_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Nooteboom's cognitive distance d = 1 - cos(K_i, K_j), in [0, 1]."""
     k = state.actors.knowledge
     ki, kj = k[i], k[j]
     norm = np.linalg.norm(ki, axis=1) * np.linalg.norm(kj, axis=1)
-    cos = np.einsum("ij,ij->i", ki, kj) / np.where(norm > 0, norm, 1.0)
-    d = 1.0 - cos
-    ih = state.actors.ih[i]
-    gain = np.clip(kj - ki, 0, None) * ih
+    return 1.0 - np.einsum("ij,ij->i", ki, kj) / np.where(norm > 0, norm, 1.0)
+
+
+def resources(state: State) -> np.ndarray:
+    """Per actor row, commercial resources: capital plus a year of sales on a log scale, 1 for
+    the richest. Universities count none: what they offer a partner is knowledge."""
+    a = state.actors
+    n = a.n
+    income = a.revenue[:n] + a.product_revenue[:n]
+    wealth = np.log1p(np.clip(a.capital[:n], 0, None) + 12 * np.clip(income, 0, None))
+    wealth[a.kind[:n] == UNIVERSITY] = 0.0
+    top = wealth[a.alive[:n]].max(initial=0.0)
+    return wealth / top if top > 0 else wealth
+
+
+def attractiveness(
+    state: State,
+    params: Scenario,
+    i: np.ndarray,
+    j: np.ndarray,
+    expected_trust: np.ndarray | float | None = None,
+    via_partner: np.ndarray | bool = False,
+) -> np.ndarray:
+    """How attractive candidate j is to i, by i's networking strategy.
+
+    Innovation seekers (SKIN's progressive rule): w_d * 4d(1-d) + w_diversity * ([other kind]
+    + [new contact]) / 2, a new contact being one not reached through a partner. Resource
+    seekers (SKIN's conservative rule): w_d * (1 - d) + w_resources * resources_j. Both add
+    w_t * expected trust + w_c * complementarity.
+    """
+    p, a = params.partnering, state.actors
+    d = cognitive_distance(state, i, j)
+    ih = a.ih[i]
+    gain = np.clip(a.knowledge[j] - a.knowledge[i], 0, None) * ih
     comp = gain.sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
-    return (
-        p.w_distance * 4 * d * (1 - d)
-        + p.w_trust * params.trust.initial
-        + (p.w_complementarity * comp)
-    )
+    novelty = ((a.kind[i] != a.kind[j]) + ~np.asarray(via_partner)) / 2
+    for_innovation = p.w_distance * 4 * d * (1 - d) + p.w_diversity * novelty
+    for_resources = p.w_distance * (1 - d) + p.w_resources * resources(state)[j]
+    own = np.where(a.strategy[i] == INNOVATION, for_innovation, for_resources)
+    trust = params.trust.initial if expected_trust is None else expected_trust
+    return own + p.w_trust * trust + p.w_complementarity * comp
 
 
 def search(state: State, params: Scenario, rng: np.random.Generator) -> None:
@@ -94,8 +148,13 @@ def search(state: State, params: Scenario, rng: np.random.Generator) -> None:
     j = pool[rng.integers(len(pool), size=len(i))]
     adj = state.adjacency()
     fof = (rng.random(len(i)) < p.fof_share) & (deg[i] > 0)
+    expected = np.full(len(i), params.trust.initial)
     if fof.any():
-        j[fof] = random_neighbour(adj, random_neighbour(adj, i[fof], rng), rng)
+        via = random_neighbour(adj, i[fof], rng)
+        j[fof] = random_neighbour(adj, via, rng)
+        # a partner's referral: mix in what the go-between thinks of the candidate
+        sw = params.trust.structural_weight
+        expected[fof] = (1 - sw) * expected[fof] + sw * _trust_of(state, via, j[fof])
 
     valid = (
         (i != j)
@@ -104,7 +163,8 @@ def search(state: State, params: Scenario, rng: np.random.Generator) -> None:
         & (deg[j] < a.max_partners[j])
         & (np.asarray(adj[i, j]).ravel() == 0)
     )
-    score = np.where(valid, attractiveness(state, params, i, j), -np.inf).reshape(-1, c)
+    score = attractiveness(state, params, i, j, expected, via_partner=fof)
+    score = np.where(valid, score, -np.inf).reshape(-1, c)
     best = score.argmax(axis=1)
     rows = np.arange(len(seekers))
     chosen = score[rows, best] > p.threshold
@@ -146,3 +206,7 @@ def _form(
     t.trust_ab[rows] = t.trust_ba[rows] = t.eff_ab[rows] = t.eff_ba[rows] = trust0
     t.formed[rows] = t.last_success[rows] = state.t
     state.counts["ties_formed"] += len(rows)
+    state.counts["tie_distance_sum"] += float(cognitive_distance(state, lo, hi).sum())
+    state.counts["cross_kind_ties_formed"] += int(
+        (state.actors.kind[lo] != state.actors.kind[hi]).sum()
+    )

@@ -66,7 +66,7 @@ def research(state: State, params: Scenario, rng: np.random.Generator) -> None:
     a.knowledge[rows] = np.minimum(k, 1.0)
 
     who = rows[success]
-    a.recent_value[rows] *= 0.9
+    a.recent_value[rows] *= kp.value_memory
     a.recent_value[who] += value[success]
     state.innovations = {
         "actor": who,

@@ -1,0 +1,233 @@
+"""Collaboration formats: innovation jams and open challenges, started by scheduled events.
+
+An innovation jam is curated and time-boxed: invited actors of several kinds absorb knowledge
+from one another many-to-many for a few months and may form lasting ties. An open challenge
+posts a prize for the actor closest to a target knowledge profile; the winner's knowledge on
+the problem's fields reaches the sponsor. Formats under way live in `State.formats` as small
+dicts; innovations of actors within a format's attribution window are counted separately.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import KINDS, Challenge, Jam, Scenario
+from ..state import CORPORATE, REGULATOR, RESEARCHERS, State
+from . import partnering
+
+PAIR_BUDGET = 2_000_000  # most (pair x field) values scored at once when forming jam ties
+
+
+def hold(state: State, params: Scenario, rng: np.random.Generator) -> None:
+    """Start the jams and challenges due this step, run those under way, drop finished ones."""
+    for event in params.events:
+        if event.at != state.t:
+            continue
+        if event.jam is not None:
+            _start_jam(state, params, rng, event.jam)
+        if event.challenge is not None:
+            _start_challenge(state, rng, event.challenge)
+    for fmt in state.formats:
+        if fmt["type"] == "jam":
+            _run_jam(state, params, rng, fmt)
+        else:
+            _run_challenge(state, fmt)
+    state.formats = [fmt for fmt in state.formats if fmt["end"] > state.t]
+
+
+def attribute(state: State) -> None:
+    """Count this step's innovations by actors within a format's attribution window."""
+    who = state.innovations.get("actor", np.empty(0, dtype=np.int64))
+    counted = state.actors.format_until[who] >= state.t
+    state.counts["format_innovations"] += int(counted.sum())
+
+
+# --- innovation jams ------------------------------------------------------------------
+
+
+def _start_jam(state: State, params: Scenario, rng: np.random.Generator, jam: Jam) -> None:
+    """Invite participants, charge the organiser and extend the participants' attribution."""
+    rows = _invite(state, rng, jam)
+    end = state.t + jam.duration - 1  # the jam's last month
+    a = state.actors
+    a.format_until[rows] = np.maximum(a.format_until[rows], end + jam.attribution)
+    state.counts["jam_participants"] += len(rows)
+    _charge_regulators(state, jam.cost)
+    state.formats.append({"type": "jam", "spec": jam, "rows": rows, "start": state.t, "end": end})
+
+
+def _invite(state: State, rng: np.random.Generator, jam: Jam) -> np.ndarray:
+    """`jam.participants` split evenly over `jam.kinds` (the first kinds take the remainder),
+    drawn without replacement with probability proportional to mean knowledge."""
+    kinds = list(dict.fromkeys(jam.kinds))
+    base, extra = divmod(jam.participants, len(kinds))
+    chosen = []
+    for n, kind in enumerate(kinds):
+        want = base + (n < extra)
+        pool = state.rows(KINDS.index(kind))
+        weight = state.actors.knowledge[pool].mean(axis=1) if len(pool) else np.empty(0)
+        chosen.append(_weighted_sample(rng, pool, weight, want))
+    return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
+def _weighted_sample(
+    rng: np.random.Generator, pool: np.ndarray, weight: np.ndarray, size: int
+) -> np.ndarray:
+    """Up to `size` rows of `pool` without replacement, probability proportional to `weight`.
+
+    Exponential race: each row draws E ~ Exp(1) and the smallest E / weight go first; rows of
+    zero weight come last, in random order (so an all-zero pool is drawn uniformly).
+    """
+    if len(pool) == 0 or size <= 0:
+        return np.empty(0, dtype=np.int64)
+    e = rng.exponential(size=len(pool))
+    clock = np.divide(e, weight, out=np.full(len(pool), np.inf), where=weight > 0)
+    order = np.lexsort((e, clock))
+    return pool[order[:size]]
+
+
+def _charge_regulators(state: State, cost: float) -> None:
+    """The organiser's expense: the regulators pay in proportion to what they hold (at most
+    all of it); the money leaves the system and counts as public spend."""
+    regs = state.rows(REGULATOR)
+    if len(regs) == 0 or cost <= 0:
+        return
+    purse = np.clip(state.actors.capital[regs], 0, None)
+    paid = min(cost, float(purse.sum()))
+    if paid <= 0:
+        return
+    state.spend(regs, paid * purse / purse.sum(), "format_costs")
+    state.counts["public_spend"] += paid
+
+
+def _run_jam(state: State, params: Scenario, rng: np.random.Generator, fmt: dict) -> None:
+    """One month of a jam: lasting ties in its first month, then many-to-many absorption."""
+    if not fmt["start"] <= state.t <= fmt["end"]:
+        return
+    rows = fmt["rows"][state.actors.alive[fmt["rows"]]]
+    if len(rows) < 2:
+        return
+    jam: Jam = fmt["spec"]
+    if state.t == fmt["start"]:
+        before = state.ties.n
+        _jam_ties(state, params, rng, rows, jam.tie_threshold)
+        state.counts["jam_ties_formed"] += state.ties.n - before
+    k = state.actors.knowledge
+    gap = _mean_gap_to_others(k[rows])
+    absorb = jam.exchange_rate * state.absorptive(rows, params.knowledge.absorptive_half)
+    k[rows] = np.clip(k[rows] + absorb[:, None] * gap, 0.0, 1.0)
+
+
+def _mean_gap_to_others(k: np.ndarray) -> np.ndarray:
+    """[i, f] = mean over the other rows j of max(0, k[j, f] - k[i, f]), via a sort per field.
+
+    In a column sorted ascending, the row at position r gains from the rows after it:
+    sum(after) - count(after) * value; equal values add nothing wherever they fall.
+    """
+    p = len(k)
+    order = np.argsort(k, axis=0, kind="stable")
+    srt = np.take_along_axis(k, order, axis=0)
+    after = srt.sum(axis=0) - np.cumsum(srt, axis=0)
+    count = (p - 1 - np.arange(p))[:, None]
+    gain_sorted = np.clip(after - count * srt, 0.0, None)
+    gain = np.empty_like(k)
+    np.put_along_axis(gain, order, gain_sorted, axis=0)
+    return gain / (p - 1)
+
+
+def _jam_ties(
+    state: State, params: Scenario, rng: np.random.Generator, rows: np.ndarray, threshold: float
+) -> None:
+    """Each participant proposes its most attractive fellow participant above `threshold`,
+    where the kind matrix allows, both have room and no tie exists yet."""
+    a = state.actors
+    allowed = partnering.kind_matrix(params)
+    deg = state.degree()
+    seekers = rows[allowed.any(axis=1)[a.kind[rows]] & (deg[rows] < a.max_partners[rows])]
+    if len(seekers) == 0:
+        return
+    adj = state.adjacency()
+    p = len(rows)
+    chunk = max(1, PAIR_BUDGET // max(p * state.fields, 1))
+    proposers, proposed = [], []
+    for lo in range(0, len(seekers), chunk):
+        part = seekers[lo : lo + chunk]
+        i, j = np.repeat(part, p), np.tile(rows, len(part))
+        valid = (
+            (i != j)
+            & allowed[a.kind[i], a.kind[j]]
+            & (deg[j] < a.max_partners[j])
+            & (np.asarray(adj[i, j]).ravel() == 0)
+        )
+        score = np.full(len(i), -np.inf)
+        score[valid] = partnering.attractiveness(state, params, i[valid], j[valid])
+        score = score.reshape(len(part), p)
+        best = score.argmax(axis=1)
+        ok = score[np.arange(len(part)), best] > threshold
+        proposers.append(part[ok])
+        proposed.append(rows[best[ok]])
+    partnering._form(state, params, rng, np.concatenate(proposers), np.concatenate(proposed), deg)
+
+
+# --- open challenges ------------------------------------------------------------------
+
+
+def _start_challenge(state: State, rng: np.random.Generator, ch: Challenge) -> None:
+    """Pick the sponsor and the target fields; able researchers submit with chance `reach`."""
+    a = state.actors
+    if ch.sponsor == "corporate":
+        corps = state.rows(CORPORATE)
+        sponsor = int(corps[a.capital[corps].argmax()]) if len(corps) else -1
+    else:
+        regs = state.rows(REGULATOR)
+        sponsor = int(regs[rng.integers(len(regs))]) if len(regs) else -1
+    if sponsor < 0:
+        return
+    fields = np.sort(rng.choice(state.fields, size=ch.fields, replace=False))
+    able = state.rows(RESEARCHERS)
+    able = able[(able != sponsor) & a.ih[able][:, fields].any(axis=1)]
+    submitters = able[rng.random(len(able)) < ch.reach]
+    deadline = state.t + ch.duration
+    a.format_until[submitters] = np.maximum(a.format_until[submitters], deadline + ch.attribution)
+    state.counts["challenge_submissions"] += len(submitters)
+    state.formats.append(
+        {
+            "type": "challenge",
+            "spec": ch,
+            "sponsor": sponsor,
+            "fields": fields,
+            "rows": submitters,
+            "start": state.t,
+            "end": deadline,
+        }
+    )
+
+
+def _run_challenge(state: State, fmt: dict) -> None:
+    """At the deadline the closest living submitter wins: the sponsor pays the prize (as much
+    as it holds) and learns the winner's knowledge on the target fields."""
+    if state.t != fmt["end"]:
+        return
+    a = state.actors
+    ch: Challenge = fmt["spec"]
+    sponsor, fields = fmt["sponsor"], fmt["fields"]
+    rows = fmt["rows"][a.alive[fmt["rows"]]]
+    if len(rows) == 0 or not a.alive[sponsor]:
+        return
+    k = a.knowledge[rows][:, fields]
+    if ch.level > 0:
+        quality = (np.minimum(k, ch.level) / ch.level).mean(axis=1)
+    else:  # every submission meets a zero target
+        quality = np.ones(len(rows))
+    winner = int(rows[quality.argmax()])
+    fmt["winner"] = winner
+    prize = min(ch.prize, max(0.0, float(a.capital[sponsor])))
+    if prize > 0:
+        state.transfer(np.array([sponsor]), np.array([winner]), np.array([prize]))
+        state.counts["challenge_prizes"] += prize
+        if a.kind[sponsor] == REGULATOR:
+            state.counts["public_spend"] += prize
+    if a.kind[sponsor] in RESEARCHERS:
+        a.knowledge[sponsor, fields] = np.maximum(
+            a.knowledge[sponsor, fields], a.knowledge[winner, fields]
+        )
