@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .scenario import ScenarioError, load_scenario
+from .scenario import ScenarioError, load_scenario, read_mapping
 
 EXAMPLES = """\
 examples:
   python run.py run scenarios/baseline.yaml
   python run.py run scenarios/small.yaml --seed 7 --steps 24 --out results/demo
   python run.py run scenarios/baseline.yaml --set ip.regime=strong --set entry.rate=12
-  python run.py validate scenarios/*.yaml
+  python run.py validate scenarios/*.yaml experiments/*.yaml
+  python run.py sweep experiments/demo.yaml --jobs 2
+  python run.py sweep experiments/policy_comparison.yaml --replications 5 --steps 60 --dry-run
+  python run.py aggregate results/demo
 
-Exit status: 0 on success, 2 on bad input (the problems are printed one per line).
+Exit status: 0 on success, 1 when some runs of a sweep failed, 2 on bad input (the problems
+are printed one per line).
 """
 
 RUN_EXAMPLES = """\
@@ -36,8 +42,33 @@ VALIDATE_EXAMPLES = """\
 examples:
   python run.py validate scenarios/baseline.yaml
   python run.py validate scenarios/*.yaml
+  python run.py validate experiments/*.yaml
 
-Prints `ok: FILE` for each valid file, or one line per problem: `FILE: field: problem`.
+Checks scenario files, and experiment files (those with a `baseline:` key) together with the
+scenarios they name. Prints `ok: FILE` for each valid file, or one line per problem:
+`FILE: field: problem`.
+"""
+
+SWEEP_EXAMPLES = """\
+examples:
+  python run.py sweep experiments/demo.yaml
+  python run.py sweep experiments/policy_comparison.yaml --jobs 2 --out results/policy
+  python run.py sweep experiments/policy_comparison.yaml --replications 3 --steps 36 --dry-run
+  python run.py sweep experiments/sobol.yaml --set design.samples=32
+
+Writes into DIR (default results/<experiment name>): runs.parquet (one row per run),
+timeseries/ (Parquet parts), aggregate.parquet and .csv (mean, std, 95% CI, n), comparison.csv
+(each scenario minus the baseline), timeseries_aggregate.parquet, sensitivity.csv (Sobol and
+Morris designs), plots/ and manifest.json. Rerunning into the same DIR resumes: finished runs
+are skipped, failed and missing ones run again. Exit status 1 when some runs failed.
+"""
+
+AGGREGATE_EXAMPLES = """\
+examples:
+  python run.py aggregate results/demo
+
+Recomputes runs.parquet, the aggregates, the comparison, sensitivity and plots from what a
+sweep folder holds, finished or not, and says how many runs are missing or failed.
 """
 
 FINALS = ("startups_alive", "mean_knowledge", "network_density", "mean_trust", "capital_gini")
@@ -58,46 +89,88 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The `run` and `validate` commands with their options."""
-    raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="run.py",
         description="Agent-based simulation of innovation ecosystems (startups, corporates, "
         "universities, investors, regulators).",
         epilog=EXAMPLES,
-        formatter_class=raw,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    run = commands.add_parser(
-        "run",
-        help="run one scenario and write its results",
-        description="Run one scenario and write its results.",
-        epilog=RUN_EXAMPLES,
-        formatter_class=raw,
-    )
+    run = _command(commands, "run", "run one scenario and write its results", RUN_EXAMPLES, _run)
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("--seed", type=_natural, help="root seed (default: the scenario's)")
     run.add_argument("--steps", type=_natural, help="months to simulate (default: scenario's)")
-    run.add_argument(
+    _set_option(run, "a parameter, e.g. population.startup.count=300")
+    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
+
+    validate = _command(
+        commands,
+        "validate",
+        "check scenario files without running them",
+        VALIDATE_EXAMPLES,
+        _validate,
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario or experiment files")
+
+    sweep = _command(
+        commands,
+        "sweep",
+        "run an experiment: scenarios x parameters x replications, in parallel; resumable",
+        SWEEP_EXAMPLES,
+        _sweep,
+    )
+    sweep.add_argument("experiment", metavar="EXPERIMENT", help="experiment YAML file")
+    sweep.add_argument(
+        "--jobs", type=_positive, help="worker processes (default: the experiment's, or all cores)"
+    )
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/<name>)")
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in --out (the default when the folder holds it already)",
+    )
+    sweep.add_argument("--steps", type=_natural, help="months per run (default: experiment's)")
+    sweep.add_argument("--replications", type=_positive, help="runs per scenario and point")
+    _set_option(sweep, "an experiment field, e.g. design.samples=32")
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="print the runs it would make, run nothing"
+    )
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    agg = _command(
+        commands,
+        "aggregate",
+        "recompute a sweep folder's aggregates, comparison, sensitivity and plots",
+        AGGREGATE_EXAMPLES,
+        _aggregate,
+    )
+    agg.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
+    return parser
+
+
+def _command(commands, name: str, summary: str, examples: str, handler) -> argparse.ArgumentParser:
+    """A sub-command with its one-line summary, examples and handler."""
+    command = commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.set_defaults(command=handler)
+    return command
+
+
+def _set_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a parameter, e.g. population.startup.count=300 (repeatable)",
+        help=f"override {what} (repeatable)",
     )
-    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
-    run.set_defaults(command=_run)
-
-    validate = commands.add_parser(
-        "validate",
-        help="check scenario files without running them",
-        description="Check scenario files without running them.",
-        epilog=VALIDATE_EXAMPLES,
-        formatter_class=raw,
-    )
-    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
-    validate.set_defaults(command=_validate)
-    return parser
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -136,16 +209,94 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     """Print `ok: FILE` or the problems of each file; exit status 2 if any has problems."""
+    from .experiment import load_experiment
+
     status = 0
     for path in args.files:
         try:
-            load_scenario(path)
+            is_experiment = "baseline" in read_mapping(path)
+            (load_experiment if is_experiment else load_scenario)(path)
         except ScenarioError as err:
             print(*err.messages, sep="\n", file=sys.stderr)
             status = 2
         else:
             print(f"ok: {path}")
     return status
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    """Run (or resume) a sweep and print where its results went and what failed."""
+    from .experiment import load_experiment
+    from .experiment.design import plan
+
+    given = {"steps": args.steps, "replications": args.replications}
+    overrides = [*args.set, *(f"{k}={v}" for k, v in given.items() if v is not None)]
+    loaded = load_experiment(args.experiment, overrides)
+    exp = loaded.experiment
+    out = args.out or Path("results") / _folder_name(exp.name)
+    if args.dry_run:
+        runs = plan(loaded)
+        print(
+            f"{exp.name}: {len(runs)} runs = {len(loaded.scenarios)} scenarios x "
+            f"{runs['point'].nunique()} design points ({exp.design.kind}) x "
+            f"{exp.replications} replications; would write {out}"
+        )
+        with pd_options():
+            print(runs.to_string(index=False, max_rows=40))
+        return 0
+    if args.resume and not (out / "manifest.json").exists():
+        print(f"{out}: --resume, but no sweep to resume there (no manifest.json)", file=sys.stderr)
+        return 2
+    from .experiment.sweep import run_sweep
+
+    jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
+    command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
+    done = run_sweep(loaded, out, jobs, command, progress=not args.quiet)
+    return _report(done, f"{exp.name}: ran {done.ran} runs on {jobs} processes; ")
+
+
+def _aggregate(args: argparse.Namespace) -> int:
+    """Recompute a sweep folder's outputs."""
+    from .experiment.sweep import summarise
+
+    if not (args.folder / "manifest.json").is_file():
+        print(f"{args.folder}: not a sweep folder (no manifest.json)", file=sys.stderr)
+        return 2
+    return _report(summarise(args.folder), f"{args.folder}: ")
+
+
+def _report(done, prefix: str) -> int:
+    """Print a sweep's outcome; exit status 1 if runs failed or are missing."""
+    print(
+        f"{prefix}{done.ok} of {done.planned} runs ok, {done.failed} failed, {done.missing} missing"
+    )
+    print(f"wrote {done.out}: runs.parquet, timeseries/, aggregate.csv, comparison.csv, plots/")
+    for note in done.notes:
+        print(f"note: {note}")
+    if done.failed:
+        print(
+            f"{done.failed} runs failed: see {done.out / 'runs.parquet'} (columns status, error); "
+            "rerun the same command to retry them",
+            file=sys.stderr,
+        )
+    if done.missing:
+        print(f"{done.missing} runs missing: rerun the sweep to complete it", file=sys.stderr)
+    return 1 if done.failed or done.missing else 0
+
+
+def pd_options():
+    """pandas display options for printing a run table in full width."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20)
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    value = _natural(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {value}; must be >= 1")
+    return value
 
 
 def _natural(text: str) -> int:

@@ -209,3 +209,34 @@ def run_metrics(series: dict[str, np.ndarray], state: State, steps: int) -> dict
             float(series["innovation_value"].sum() / public) if public > 0 else float("nan")
         ),
     }
+
+
+# every per-step column, and every per-run value: flows as run totals, levels as final values
+PER_STEP = STEP_METRICS + EXTRA_METRICS
+PER_RUN = PER_STEP + RUN_METRICS
+# the per-run values a sweep reports first (sensitivity, heatmaps, report headlines)
+HEADLINE = (
+    "innovations",
+    "innovation_value",
+    "patents_granted",
+    "products_launched",
+    "mean_knowledge",
+    "startups_failed",
+    "vc_invested",
+    "public_spend",
+    "network_density",
+    "mean_trust",
+    "startup_survival_5y",
+    "innovation_per_public_money",
+)
+
+
+def run_values(series: dict[str, np.ndarray], run: dict[str, float]) -> dict[str, float]:
+    """One value per metric for a whole run: flows summed, levels at the last step, and the
+    per-run metrics `run`."""
+    values = {
+        name: float(np.sum(v)) if name in SUMMED else (float(v[-1]) if len(v) else float("nan"))
+        for name, v in series.items()
+        if name in PER_STEP
+    }
+    return values | run

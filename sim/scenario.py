@@ -20,8 +20,10 @@ from pydantic import BaseModel, ValidationError
 from .schema import IP_PRESETS, TRUST_PRESETS, Scenario
 
 Problem = tuple[str, str]  # (dotted field path, "" for the whole file; what is wrong)
+M = typing.TypeVar("M", bound=BaseModel)
 
 PRESETS = {"trust.preset": TRUST_PRESETS, "ip.regime": IP_PRESETS}
+_SECTIONS = {"scenario": "name, population, ...", "experiment": "name, baseline, parameters, ..."}
 FIXED_IN_RUN = ("fields", "seed", "steps", "events")  # top-level keys an event may not change
 
 _BOUNDS = {
@@ -75,13 +77,13 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
     """Read a scenario file, resolve `extends`, apply `path=value` overrides, check the events."""
     source = str(path)
     data = _resolve(source)
-    problems = [p for text in overrides for p in _override(data, text)]
+    problems = apply_overrides(data, overrides, Scenario)
     if not problems:
-        scenario, problems = _validate(data)
+        scenario, problems = validate_data(data, Scenario)
         if scenario is not None:
-            problems = _check_events(scenario)
+            problems = event_problems(scenario)
     if problems:
-        raise ScenarioError(_lines(source, problems))
+        raise ScenarioError(lines(source, problems))
     return scenario
 
 
@@ -93,7 +95,7 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """
     changed, problems = _changed(scenario, changes)
     if problems:
-        raise ScenarioError(_lines("", problems))
+        raise ScenarioError(lines("", problems))
     return changed
 
 
@@ -110,7 +112,7 @@ def _resolve(shown: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
     names = (*chain, shown)
     if os.path.realpath(shown) in map(os.path.realpath, chain):
         raise ScenarioError([f"{chain[0]}: extends cycle: {' -> '.join(names)}"])
-    data = _read(shown)
+    data = read_mapping(shown)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -123,8 +125,8 @@ def _resolve(shown: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
     return _merge(_resolve(parent_shown, names), data)
 
 
-def _read(shown: str) -> dict[str, Any]:
-    """The top-level mapping of one YAML file."""
+def read_mapping(shown: str, what: str = "scenario") -> dict[str, Any]:
+    """The top-level mapping of one YAML `what` file; a ScenarioError naming the file otherwise."""
 
     def fail(text: str) -> ScenarioError:
         return ScenarioError([f"{shown}: {text}"])
@@ -134,7 +136,7 @@ def _read(shown: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise fail("no such file") from None
     except IsADirectoryError:
-        raise fail("is a directory, not a scenario file") from None
+        raise fail(f"is a directory, not a {what} file") from None
     except UnicodeDecodeError:
         raise fail("not UTF-8 text") from None
     except OSError as err:
@@ -144,7 +146,7 @@ def _read(shown: str) -> dict[str, Any]:
     except yaml.YAMLError as err:
         raise fail(_yaml_problem(err)) from None
     if data is None:
-        raise fail("empty file; expected a mapping of sections (name, population, ...)")
+        raise fail(f"empty file; expected a mapping of sections ({_SECTIONS[what]})")
     if not isinstance(data, dict):
         raise fail(f"top level must be a mapping of sections, got a {type(data).__name__}")
     return data
@@ -163,7 +165,7 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
     tag = re.search(r"constructor for the tag '([^']*)'", problem)
     if tag:
         name = tag[1].replace("tag:yaml.org,2002:", "!!")
-        return f"{where}tag {name} is not allowed; scenario files hold plain YAML values"
+        return f"{where}tag {name} is not allowed; only plain YAML values are"
     if isinstance(err, yaml.constructor.ConstructorError):
         return f"{where}{problem}"
     context = getattr(err, "context", None)
@@ -185,8 +187,15 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 # --- setting dotted paths ---------------------------------------------------------------
 
 
-def _override(data: dict[str, Any], text: str) -> list[Problem]:
-    """Apply one `dotted.path=value` override (value read as YAML) to the raw data."""
+def apply_overrides(
+    data: dict[str, Any], overrides: Sequence[str], root: type[BaseModel]
+) -> list[Problem]:
+    """Apply `dotted.path=value` overrides (values read as YAML) to the raw data of `root`."""
+    return [p for text in overrides for p in _override(data, text, root)]
+
+
+def _override(data: dict[str, Any], text: str, root: type[BaseModel]) -> list[Problem]:
+    """Apply one `dotted.path=value` override to the raw data."""
     path, sep, raw = text.partition("=")
     path = path.strip()
     if not sep or not path:
@@ -195,17 +204,20 @@ def _override(data: dict[str, Any], text: str) -> list[Problem]:
         value = _parse(raw)
     except yaml.YAMLError as err:
         return [(f"--set {path}", f"value {raw!r}: {_yaml_problem(err)}")]
-    return [(f"--set {p}", why) for p, why in _put(data, {path: value})]
+    return [(f"--set {p}", why) for p, why in _put(data, {path: value}, root)]
 
 
-def _put(data: dict[str, Any], changes: Mapping[str, Any]) -> list[Problem]:
+def _put(
+    data: dict[str, Any], changes: Mapping[str, Any], root: type[BaseModel] = Scenario
+) -> list[Problem]:
     """Set each dotted path of `changes` in nested dicts; a mapping value merges, like extends."""
     flat = _flatten(changes)
-    problems = [(path, why) for path in flat if (why := _path_problem(path))]
+    found = {path: _keys(path, root) for path in flat}
+    problems = [(path, why) for path, (_, why) in found.items() if why]
     if problems:
         return problems
     for path, value in flat.items():
-        *parents, last = path.split(".")
+        *parents, last = found[path][0]
         node = data
         for key in parents:
             if not isinstance(node.get(key), dict):
@@ -227,21 +239,40 @@ def _flatten(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _path_problem(path: str) -> str | None:
-    """Why a dotted path names no parameter of the schema; None when it does."""
-    node: Any = Scenario
+def path_problem(path: str, root: type[BaseModel] = Scenario) -> str | None:
+    """Why a dotted path names no field of `root`; None when it does."""
+    return _keys(path, root)[1]
+
+
+def field_type(path: str, root: type[BaseModel] = Scenario) -> Any:
+    """The annotation of the field a valid dotted path names."""
+    node: Any = root
+    for key in _keys(path, root)[0]:
+        node = _unwrap(node)
+        node = node.model_fields[key].annotation if _is_model(node) else typing.get_args(node)[1]
+    return _unwrap(node)
+
+
+def _keys(path: str, root: type[BaseModel]) -> tuple[list[str], str | None]:
+    """The keys a dotted path walks through `root` (the rest of the path is one key of a
+    mapping field whose values are plain), and why it names no field, or None."""
+    node: Any = root
     parts = path.split(".")
+    keys: list[str] = []
     for i, key in enumerate(parts):
         node = _unwrap(node)
         if _is_model(node):
             if key not in node.model_fields:
-                return _unknown(key, node)
+                return keys, _unknown(key, node)
             node = node.model_fields[key].annotation
         elif typing.get_origin(node) is dict:
-            node = typing.get_args(node)[1]
+            node = _unwrap(typing.get_args(node)[1])
+            if not _is_model(node) and typing.get_origin(node) is not dict:
+                return [*keys, ".".join(parts[i:])], None
         else:
-            return f"{'.'.join(parts[:i])} is a single value; it has no key {key!r}"
-    return None
+            return keys, f"{'.'.join(parts[:i])} is a single value; it has no key {key!r}"
+        keys.append(key)
+    return keys, None
 
 
 def _changed(
@@ -258,10 +289,10 @@ def _changed(
                 if f"{section}.{name}" not in flat:
                     data[section].pop(name, None)
     problems = _put(data, flat)
-    return (None, problems) if problems else _validate(data)
+    return (None, problems) if problems else validate_data(data, Scenario)
 
 
-def _check_events(scenario: Scenario) -> list[Problem]:
+def event_problems(scenario: Scenario) -> list[Problem]:
     """Apply the events cumulatively in order of `at` and collect what would fail."""
     problems: list[Problem] = []
     current = scenario
@@ -281,21 +312,25 @@ def _check_events(scenario: Scenario) -> list[Problem]:
 # --- pydantic errors as one-line problems -----------------------------------------------
 
 
-def _validate(data: dict[str, Any]) -> tuple[Scenario | None, list[Problem]]:
-    """A Scenario from raw data, or the problems that prevent it."""
+def validate_data(data: dict[str, Any], root: type[M]) -> tuple[M | None, list[Problem]]:
+    """A `root` model (Scenario, Experiment) from raw data, or the problems that prevent it."""
     try:
-        return Scenario.model_validate(data), []
+        return root.model_validate(data), []
     except ValidationError as err:
-        return None, _problems(err)
+        return None, _problems(err, root)
 
 
-def _problems(err: ValidationError) -> list[Problem]:
+def _problems(err: ValidationError, root: type[BaseModel]) -> list[Problem]:
     """One problem per pydantic error; the alternatives of a union fold into one line."""
-    found = [_problem(item) for item in err.errors()]
+    errors = err.errors()
+    locs = [item["loc"] for item in errors]
+    found = [_problem(item, root) for item in errors]
     kept: dict[str | int, Problem] = {}
     for n, (path, why, alternative) in enumerate(found):
         deeper = any(p.startswith((f"{path}.", f"{path}[")) for p, _, _ in found)
-        if alternative and deeper:
+        # another alternative of the same union that got further into the value
+        further = any(len(o) > len(locs[n]) and o[: len(locs[n]) - 1] == locs[n][:-1] for o in locs)
+        if alternative and (deeper or further):
             continue
         key: str | int = path if alternative else n
         if key in kept:
@@ -305,10 +340,10 @@ def _problems(err: ValidationError) -> list[Problem]:
     return list(kept.values())
 
 
-def _problem(item: Any) -> tuple[str, str, bool]:
+def _problem(item: Any, root: type[BaseModel]) -> tuple[str, str, bool]:
     """(field path, what is wrong, whether it is one alternative of a union) for one error."""
     kind, given, ctx = item["type"], item.get("input"), item.get("ctx") or {}
-    parts, model, alternative, bad_key = _place(item["loc"])
+    parts, model, alternative, bad_key = _place(item["loc"], root)
     if kind == "extra_forbidden":
         return _join(parts[:-1]), _unknown(str(parts[-1]), model), False
     if bad_key and kind == "literal_error":
@@ -347,10 +382,12 @@ def _want(kind: str, ctx: dict[str, Any], msg: str) -> str:
     )
 
 
-def _place(loc: tuple[Any, ...]) -> tuple[list[Any], type[BaseModel], bool, bool]:
+def _place(
+    loc: tuple[Any, ...], root: type[BaseModel]
+) -> tuple[list[Any], type[BaseModel], bool, bool]:
     """Walk an error location through the schema: (path parts, deepest model, union, dict key)."""
-    node: Any = Scenario
-    model: type[BaseModel] = Scenario
+    node: Any = root
+    model: type[BaseModel] = root
     parts: list[Any] = []
     alternative = bad_key = False
     for item in loc:
@@ -365,7 +402,9 @@ def _place(loc: tuple[Any, ...]) -> tuple[list[Any], type[BaseModel], bool, bool
             node = field.annotation if field else Any
         elif origin in (typing.Union, types.UnionType):
             alternative = True  # pydantic names the alternative tried; the path skips it
-            node = Any
+            models = [a for a in map(_unwrap, args) if _is_model(a)]
+            named = [m for m in models if re.search(rf"\b{m.__name__}\b", str(item))]
+            node = named[0] if named else Any
         elif isinstance(item, int):
             parts.append(item)
             node = args[min(item, len(args) - 1)] if origin in (list, tuple) and args else Any
@@ -397,7 +436,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def _lines(source: str, problems: Sequence[Problem]) -> list[str]:
+def lines(source: str, problems: Sequence[Problem]) -> list[str]:
     """`source: path: what` lines, leaving out empty parts."""
     return [": ".join(part for part in (source, path, why) if part) for path, why in problems]
 

@@ -1,0 +1,104 @@
+"""Executing runs: one task is one model run; a backend turns tasks into a stream of results.
+
+A result is a dict: `run` (the run's row for runs.parquet) and `timeseries` (its kept per-step
+metrics, or None when it failed). Backends yield results as runs finish, in any order.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import metrics
+from ..scenario import ScenarioError, apply_changes
+from ..schema import Scenario
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs for one run."""
+
+    run_id: int
+    name: str
+    point: int
+    replicate: int
+    seed: int
+    scenario: Scenario
+    changes: dict[str, Any]
+    steps: int | None
+    keep: tuple[str, ...]
+    max_seconds: float | None
+
+
+class RunTimeout(Exception):
+    """A run went past the experiment's max_run_seconds."""
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one model; never raises for a failing model: the failure is the result."""
+    from ..model import EcosystemModel  # the worker's import, not the parent's
+
+    start = time.perf_counter()
+    row: dict[str, Any] = {
+        "run_id": task.run_id,
+        "scenario": task.name,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+    }
+    try:
+        scenario = apply_changes(task.scenario, task.changes) if task.changes else task.scenario
+        model = EcosystemModel(scenario, seed=task.seed)
+        steps = scenario.steps if task.steps is None else task.steps
+        for _ in range(steps):
+            model.step()
+            if task.max_seconds is not None and time.perf_counter() - start > task.max_seconds:
+                raise RunTimeout(f"still running after {task.max_seconds} s (max_run_seconds)")
+        frame = model.metrics_frame()
+        series = dict(
+            zip(metrics.PER_STEP, frame[list(metrics.PER_STEP)].to_numpy().T, strict=True)
+        )
+        run = metrics.run_metrics(series, model.state, len(frame))
+        values = metrics.run_values(series, run)
+    except Exception as err:  # a failing run is recorded, the sweep goes on
+        row |= {"status": "failed", "error": _one_line(err), "steps": 0}
+        row["wall_time_s"] = time.perf_counter() - start
+        return {"run": row, "timeseries": None}
+    row |= {"status": "ok", "error": None, "steps": len(frame)}
+    row["wall_time_s"] = time.perf_counter() - start
+    row |= values
+    timeseries = frame[["step", *task.keep]].copy()
+    timeseries.insert(0, "seed", np.int64(task.seed))
+    timeseries.insert(0, "point", np.int64(task.point))
+    timeseries.insert(0, "scenario", task.name)
+    timeseries.insert(0, "run_id", np.int64(task.run_id))
+    return {"run": row, "timeseries": timeseries}
+
+
+def run_local(tasks: Iterable[Task], jobs: int) -> Iterator[dict[str, Any]]:
+    """Run tasks on `jobs` local processes with joblib (in this process for jobs=1)."""
+    if jobs == 1:
+        yield from map(run_task, tasks)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
+    yield from parallel(delayed(run_task)(task) for task in tasks)
+
+
+def _one_line(err: Exception) -> str:
+    """The error as one line: its type, message and where it was raised."""
+    if isinstance(err, ScenarioError):
+        text = "; ".join(err.messages)
+    else:
+        text = f"{type(err).__name__}: {err}".replace("\n", " ")
+        frames = traceback.extract_tb(err.__traceback__)
+        if frames:
+            last = frames[-1]
+            text += f" (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name})"
+    return text

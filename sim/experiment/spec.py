@@ -1,0 +1,252 @@
+"""Experiment files: the schema of a sweep and its loading, checked like scenario files.
+
+An experiment names a baseline scenario and alternatives, the parameters to vary and how
+(a grid of values, or a Latin hypercube, Sobol or Morris design over ranges), replications,
+a root seed, and the metrics to keep. Every problem is one line naming file and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..metrics import HEADLINE, PER_RUN, PER_STEP, STEP_METRICS
+from ..scenario import (
+    ScenarioError,
+    apply_changes,
+    apply_overrides,
+    event_problems,
+    field_type,
+    lines,
+    load_scenario,
+    path_problem,
+    read_mapping,
+    validate_data,
+)
+from ..schema import Scenario
+
+DesignKind = Literal["grid", "lhs", "sobol", "morris"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Range(_Strict):
+    """A numeric range: `num` evenly spaced values for a grid; bounds for sampled designs."""
+
+    low: float = Field(description="lowest value")
+    high: float = Field(description="highest value")
+    num: int | None = Field(None, ge=2, le=1000, description="grid only: how many values")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low >= self.high:
+            raise ValueError(f"high: got {self.high}; must be > low ({self.low})")
+        return self
+
+
+class Design(_Strict):
+    """How design points are made from `parameters`."""
+
+    kind: DesignKind = Field(
+        "grid",
+        description="grid: every combination of the values; lhs: Latin hypercube; "
+        "sobol: Saltelli sampling for Sobol indices; morris: elementary effects",
+    )
+    samples: int = Field(
+        16, ge=1, le=100_000, description="lhs: points; sobol: base sample N; morris: trajectories"
+    )
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
+    second_order: bool = Field(False, description="sobol: also second-order indices")
+
+
+class Backend(_Strict):
+    """Defaults for where runs execute; the command line wins."""
+
+    jobs: int | None = Field(None, ge=1, le=4096, description="local worker processes")
+
+
+class Experiment(_Strict):
+    """A sweep: scenarios x design points x replications."""
+
+    name: str = Field(min_length=1, description="short name used for the output folder")
+    description: str = Field("", description="one or two sentences for reports")
+    baseline: str = Field(description="the baseline scenario file, relative to this file")
+    scenarios: list[str] = Field([], description="alternative scenario files, compared to it")
+    parameters: dict[str, list[Any] | Range] = Field(
+        {},
+        description="dotted scenario paths to vary: a list of values, or {low, high[, num]}",
+    )
+    design: Design = Design()
+    replications: int = Field(10, ge=1, le=100_000, description="runs per scenario and point")
+    seed: int = Field(20240101, ge=0, strict=True, description="root seed of the experiment")
+    steps: int | None = Field(None, ge=0, le=100_000, description="months (default: scenario's)")
+    metrics: list[str] = Field(
+        list(STEP_METRICS), min_length=1, description="per-step metrics kept in timeseries/"
+    )
+    outcomes: list[str] = Field(
+        list(HEADLINE), min_length=1, description="per-run metrics for sensitivity and heatmaps"
+    )
+    max_run_seconds: float | None = Field(
+        None, gt=0, description="a run still going after this many seconds is failed"
+    )
+    backend: Backend = Backend()
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_paths(cls, parameters: dict[str, Any]) -> dict[str, Any]:
+        for path, values in parameters.items():
+            why = path_problem(path)
+            if why is None and path.split(".")[0] in ("seed", "steps", "name", "description"):
+                why = "set by the experiment itself (seed, steps), not a design parameter"
+            if why is None and issubclass_model(field_type(path)):
+                why = f"is a section; name one of its parameters, e.g. {path}.{_first(path)}"
+            if why:
+                raise ValueError(f"{path}: {why}")
+            if isinstance(values, list) and not values:
+                raise ValueError(f"{path}: an empty list; give at least one value")
+        return parameters
+
+    @field_validator("metrics")
+    @classmethod
+    def _step_metrics(cls, names: list[str]) -> list[str]:
+        return _known(names, PER_STEP, "per-step metric")
+
+    @field_validator("outcomes")
+    @classmethod
+    def _run_metrics(cls, names: list[str]) -> list[str]:
+        return _known(names, PER_RUN, "per-run metric")
+
+    @model_validator(mode="after")
+    def _design_fits(self):
+        ranges = [p for p, v in self.parameters.items() if isinstance(v, Range)]
+        lists = [p for p, v in self.parameters.items() if isinstance(v, list)]
+        if self.design.kind == "grid":
+            for path in ranges:
+                if self.parameters[path].num is None:
+                    raise ValueError(f"parameters.{path}.num: a range in a grid needs num")
+        else:
+            if not ranges or lists:
+                raise ValueError(
+                    f"parameters: a {self.design.kind} design needs every parameter as "
+                    f"{{low, high}}, and at least one; lists given for: {lists or 'none'}"
+                )
+            if self.design.kind in ("sobol", "morris") and len(ranges) < 2:
+                raise ValueError(f"parameters: a {self.design.kind} design needs >= 2 parameters")
+        return self
+
+
+def issubclass_model(node: Any) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
+
+
+def _first(path: str) -> str:
+    return next(iter(field_type(path).model_fields))
+
+
+def _known(names: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
+    if len(set(names)) < len(names):
+        raise ValueError("a metric is named twice")
+    return names
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    """A validated experiment with its scenarios loaded, baseline first."""
+
+    source: str
+    experiment: Experiment
+    scenarios: dict[str, Scenario]
+    files: dict[str, str]  # scenario name -> file path as given
+    sha256: str  # of the experiment file's bytes
+
+    @property
+    def baseline(self) -> str:
+        return next(iter(self.scenarios))
+
+
+def load_experiment(path: str | os.PathLike[str], overrides: list[str] = ()) -> LoadedExperiment:
+    """Read and check an experiment file, apply `path=value` overrides, load its scenarios and
+    check every parameter value against each of them. Raises ScenarioError."""
+    source = str(path)
+    data = read_mapping(source, "experiment")
+    problems = apply_overrides(data, list(overrides), Experiment)
+    experiment = None
+    if not problems:
+        experiment, problems = validate_data(data, Experiment)
+    if problems:
+        raise ScenarioError(lines(source, problems))
+    scenarios, files = _scenarios(source, experiment)
+    problems = _value_problems(experiment, scenarios)
+    if problems:
+        raise ScenarioError(lines(source, problems))
+    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    return LoadedExperiment(source, experiment, scenarios, files, digest)
+
+
+def _scenarios(source: str, experiment: Experiment) -> tuple[dict[str, Scenario], dict]:
+    """The scenarios named in the experiment, by name, baseline first."""
+    here = os.path.dirname(source)
+    scenarios: dict[str, Scenario] = {}
+    files: dict[str, str] = {}
+    messages: list[str] = []
+    labelled = [("baseline", experiment.baseline)]
+    labelled += [(f"scenarios[{i}]", f) for i, f in enumerate(experiment.scenarios)]
+    for label, file in labelled:
+        shown = os.path.normpath(os.path.join(here, file))
+        if not os.path.isfile(shown):
+            messages.append(f"{source}: {label}: {shown} does not exist")
+            continue
+        try:
+            scenario = load_scenario(shown)
+        except ScenarioError as err:
+            messages += err.messages
+            continue
+        if scenario.name in scenarios:
+            messages.append(
+                f"{source}: {label}: scenario name {scenario.name!r} is used twice; "
+                "names identify scenarios in the results"
+            )
+        scenarios[scenario.name] = scenario
+        files[scenario.name] = shown
+    if messages:
+        raise ScenarioError(messages)
+    return scenarios, files
+
+
+def _value_problems(experiment: Experiment, scenarios: dict[str, Scenario]) -> list:
+    """Each value a parameter takes (for ranges: both bounds) must be valid in every scenario;
+    a problem found in several scenarios is reported once, naming them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for path, spec in experiment.parameters.items():
+        if isinstance(spec, Range):
+            values = {".low": spec.low, ".high": spec.high}
+        else:
+            values = {f"[{i}]": v for i, v in enumerate(spec)}
+        for where, value in values.items():
+            for name, scenario in scenarios.items():
+                for inner, why in _value_problem(scenario, path, value):
+                    # the value itself, or what it breaks elsewhere (an event, a cross-check)
+                    what = why if inner in ("", path) else f"{inner}: {why}"
+                    found.setdefault((f"parameters.{path}{where}", what), []).append(name)
+    return [
+        (where, f"{what} (in scenario{'s' if len(names) > 1 else ''} {', '.join(names)})")
+        for (where, what), names in found.items()
+    ]
+
+
+def _value_problem(scenario: Scenario, path: str, value: Any) -> list[tuple[str, str]]:
+    """(path, why) of what goes wrong when `path` takes `value` in `scenario`."""
+    try:
+        return event_problems(apply_changes(scenario, {path: value}))
+    except ScenarioError as err:  # messages are "path: why"
+        return [tuple(m.split(": ", 1)) if ": " in m else ("", m) for m in err.messages]
