@@ -23,6 +23,8 @@ examples:
   python run.py sweep experiments/demo.yaml --jobs 2
   python run.py sweep experiments/policy_comparison.yaml --replications 5 --steps 60 --dry-run
   python run.py aggregate results/demo
+  python run.py compare scenarios/baseline.yaml scenarios/strong_ip.yaml --replications 10
+  python run.py report results/demo
 
 Exit status: 0 on success, 1 when some runs of a sweep failed, 2 on bad input (the problems
 are printed one per line).
@@ -61,6 +63,26 @@ timeseries/ (Parquet parts), aggregate.parquet and .csv (mean, std, 95% CI, n), 
 (each scenario minus the baseline), timeseries_aggregate.parquet, sensitivity.csv (Sobol and
 Morris designs), plots/ and manifest.json. Rerunning into the same DIR resumes: finished runs
 are skipped, failed and missing ones run again. Exit status 1 when some runs failed.
+"""
+
+COMPARE_EXAMPLES = """\
+examples:
+  python run.py compare scenarios/baseline.yaml scenarios/strong_ip.yaml
+  python run.py compare scenarios/baseline.yaml scenarios/strong_ip.yaml \\
+      scenarios/open_innovation.yaml --replications 20 --jobs 2 --out results/ip
+  python run.py compare scenarios/small.yaml scenarios/small_strong_ip.yaml --replications 5
+
+Runs every scenario with the same seeds (replication r uses the same seed in each), so that
+differences are paired, as a resumable sweep; writes the sweep's files and report.html, a
+self-contained page with the findings, confidence intervals, effect sizes and charts.
+"""
+
+REPORT_EXAMPLES = """\
+examples:
+  python run.py report results/compare-baseline-strong_ip
+  python run.py report results/trust_ip_grid
+
+Writes DIR/report.html: one self-contained page (images embedded; opens offline, prints).
 """
 
 AGGREGATE_EXAMPLES = """\
@@ -147,6 +169,33 @@ def build_parser() -> argparse.ArgumentParser:
         _aggregate,
     )
     agg.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
+
+    compare = _command(
+        commands,
+        "compare",
+        "compare scenarios with a baseline over paired replications and write a report",
+        COMPARE_EXAMPLES,
+        _compare,
+    )
+    compare.add_argument("baseline", metavar="BASELINE", help="the baseline scenario file")
+    compare.add_argument("others", nargs="+", metavar="OTHER", help="scenario files to compare")
+    compare.add_argument(
+        "--replications", type=_positive, default=10, help="runs per scenario (default: 10)"
+    )
+    compare.add_argument("--steps", type=_natural, help="months per run (default: scenario's)")
+    compare.add_argument("--seed", type=_natural, default=1, help="root seed (default: 1)")
+    compare.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
+    compare.add_argument("--out", type=Path, help="output folder (default: results/compare-...)")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    report = _command(
+        commands,
+        "report",
+        "write (or rewrite) the HTML report of a sweep folder",
+        REPORT_EXAMPLES,
+        _report_command,
+    )
+    report.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
     return parser
 
 
@@ -255,6 +304,37 @@ def _sweep(args: argparse.Namespace) -> int:
     return _report(done, f"{exp.name}: ran {done.ran} runs on {jobs} processes; ")
 
 
+def _compare(args: argparse.Namespace) -> int:
+    """Run a paired comparison as a sweep and write its report."""
+    from .experiment.spec import comparison_experiment
+    from .experiment.sweep import run_sweep
+
+    loaded = comparison_experiment(
+        args.baseline, args.others, args.replications, args.steps, args.seed
+    )
+    out = args.out or Path("results") / _folder_name(loaded.experiment.name)
+    jobs = args.jobs or os.cpu_count() or 1
+    command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
+    done = run_sweep(loaded, out, jobs, command, progress=not args.quiet)
+    status = _report(done, f"{loaded.experiment.name}: ran {done.ran} runs on {jobs} processes; ")
+    print(f"report: {out / 'report.html'}")
+    return status
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    """Write the report of a sweep folder (summarising it first if it was never summarised)."""
+    from .experiment.sweep import summarise
+    from .report import write_report
+
+    if not (args.folder / "manifest.json").is_file():
+        print(f"{args.folder}: not a sweep folder (no manifest.json)", file=sys.stderr)
+        return 2
+    if not (args.folder / "aggregate.csv").is_file():
+        summarise(args.folder)
+    print(f"wrote {write_report(args.folder)}")
+    return 0
+
+
 def _aggregate(args: argparse.Namespace) -> int:
     """Recompute a sweep folder's outputs."""
     from .experiment.sweep import summarise
@@ -270,7 +350,10 @@ def _report(done, prefix: str) -> int:
     print(
         f"{prefix}{done.ok} of {done.planned} runs ok, {done.failed} failed, {done.missing} missing"
     )
-    print(f"wrote {done.out}: runs.parquet, timeseries/, aggregate.csv, comparison.csv, plots/")
+    print(
+        f"wrote {done.out}: runs.parquet, timeseries/, aggregate.csv, comparison.csv, plots/, "
+        "report.html"
+    )
     for note in done.notes:
         print(f"note: {note}")
     if done.failed:

@@ -136,3 +136,27 @@ def plot_sensitivity(sens: pd.DataFrame, path: str | Path, title: str) -> Path:
     if axes:
         axes[0].legend(fontsize="x-small")
     return _save(fig, path, title)
+
+
+def plot_distributions(
+    runs: pd.DataFrame, metrics: list[str], path: str | Path, title: str
+) -> Path:
+    """Each metric's per-run values by scenario: a box per scenario with every run as a dot."""
+    metrics = [m for m in metrics if m in runs and runs[m].notna().any()][:12]
+    fig, axes = _grid(len(metrics), size=(4.2, 2.6))
+    for ax, metric in zip(axes, metrics, strict=True):
+        sns.boxplot(data=runs, x=metric, y="scenario", ax=ax, color="0.9", fliersize=0, width=0.6)
+        sns.stripplot(
+            data=runs,
+            x=metric,
+            y="scenario",
+            ax=ax,
+            size=3,
+            alpha=0.6,
+            hue="scenario",
+            legend=False,
+            palette="tab10",
+        )
+        ax.set(title=metric, xlabel="", ylabel="")
+        ax.tick_params(axis="y", labelsize="x-small")
+    return _save(fig, path, title)

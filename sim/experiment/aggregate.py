@@ -27,9 +27,11 @@ def aggregate(runs: pd.DataFrame, params: Sequence[str], metrics: Sequence[str])
     ok = runs[runs["status"] == "ok"]
     long = ok.melt(id_vars=GROUP, value_vars=list(metrics), var_name="metric")
     g = long.groupby([*GROUP, "metric"], sort=False)["value"]
-    out = g.agg(n="count", mean="mean", std="std").reset_index()
+    out = g.agg(n="count", mean="mean", std="std", smallest="min").reset_index()
     half = t_halfwidth(out["std"], out["n"])
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    # a metric that cannot be negative (counts, money, shares) gets no negative bound
+    floor = np.where(out.pop("smallest") >= 0, 0.0, -np.inf)
+    out["ci_low"], out["ci_high"] = np.maximum(out["mean"] - half, floor), out["mean"] + half
     return _with_params(out, runs, params)
 
 
@@ -71,16 +73,19 @@ def _paired(base: pd.Series, other: pd.Series) -> dict[str, float]:
         effect = mean_d / pooled if pooled > 0 else np.nan
         t = mean_d / (sd_d / np.sqrt(n)) if n > 1 and sd_d > 0 else np.nan
     p = float(2 * stats.t.sf(abs(t), n - 1)) if np.isfinite(t) else (1.0 if mean_d == 0 else np.nan)
+    low = mean_d - half
+    if n and (b >= 0).all() and (o >= 0).all():
+        low = max(low, -mean_b)  # the scenario's mean cannot fall below zero
     rel = abs(mean_b) if n and mean_b != 0 else np.nan
     return {
         "n_pairs": n,
         "baseline_mean": mean_b,
         "scenario_mean": mean_o,
         "diff": mean_d,
-        "diff_ci_low": mean_d - half,
+        "diff_ci_low": low,
         "diff_ci_high": mean_d + half,
         "rel_diff": mean_d / rel,
-        "rel_ci_low": (mean_d - half) / rel,
+        "rel_ci_low": low / rel,
         "rel_ci_high": (mean_d + half) / rel,
         "effect_size": effect,
         "p_value": p,

@@ -8,6 +8,7 @@ a root seed, and the metrics to keep. Every problem is one line naming file and 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,23 +180,30 @@ def load_experiment(path: str | os.PathLike[str], overrides: list[str] = ()) -> 
     check every parameter value against each of them. Raises ScenarioError."""
     source = str(path)
     data = read_mapping(source, "experiment")
+    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    return experiment_from_data(data, source, os.path.dirname(source), digest, overrides)
+
+
+def experiment_from_data(
+    data: dict[str, Any], source: str, here: str, digest: str, overrides: list[str] = ()
+) -> LoadedExperiment:
+    """An experiment from raw data (scenario paths relative to `here`); messages name
+    `source`. Raises ScenarioError."""
     problems = apply_overrides(data, list(overrides), Experiment)
     experiment = None
     if not problems:
         experiment, problems = validate_data(data, Experiment)
     if problems:
         raise ScenarioError(lines(source, problems))
-    scenarios, files = _scenarios(source, experiment)
+    scenarios, files = _scenarios(source, here, experiment)
     problems = _value_problems(experiment, scenarios)
     if problems:
         raise ScenarioError(lines(source, problems))
-    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
     return LoadedExperiment(source, experiment, scenarios, files, digest)
 
 
-def _scenarios(source: str, experiment: Experiment) -> tuple[dict[str, Scenario], dict]:
+def _scenarios(source: str, here: str, experiment: Experiment) -> tuple[dict[str, Scenario], dict]:
     """The scenarios named in the experiment, by name, baseline first."""
-    here = os.path.dirname(source)
     scenarios: dict[str, Scenario] = {}
     files: dict[str, str] = {}
     messages: list[str] = []
@@ -250,3 +258,23 @@ def _value_problem(scenario: Scenario, path: str, value: Any) -> list[tuple[str,
         return event_problems(apply_changes(scenario, {path: value}))
     except ScenarioError as err:  # messages are "path: why"
         return [tuple(m.split(": ", 1)) if ": " in m else ("", m) for m in err.messages]
+
+
+def comparison_experiment(
+    baseline: str, others: list[str], replications: int, steps: int | None, seed: int
+) -> LoadedExperiment:
+    """The experiment behind `run.py compare`: the baseline file against the others, the same
+    seeds for every scenario so that differences are paired. Raises ScenarioError."""
+    stems = [Path(p).stem for p in (baseline, *others)]
+    name = "compare-" + "-".join(stems) if len(stems) <= 4 else f"compare-{stems[0]}-{len(others)}"
+    data = {
+        "name": name,
+        "description": f"{stems[0]} against {', '.join(stems[1:])}",
+        "baseline": os.path.abspath(baseline),
+        "scenarios": [os.path.abspath(p) for p in others],
+        "replications": replications,
+        "steps": steps,
+        "seed": seed,
+    }
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return experiment_from_data(data, "compare", os.getcwd(), digest)

@@ -103,8 +103,9 @@ def execute(
 
 def summarise(out: Path) -> Outcome:
     """Write runs.parquet, aggregate.parquet/.csv, comparison.csv, timeseries_aggregate.parquet,
-    sensitivity.csv and the plots from what the folder holds (complete or not)."""
-    from ..plots import plot_bands, plot_heatmaps, plot_sensitivity
+    sensitivity.csv, the plots and report.html from what the folder holds (complete or not)."""
+    from ..plots import plot_bands, plot_distributions, plot_heatmaps, plot_sensitivity
+    from ..report import write_report
     from .sensitivity import sensitivity
     from .store import Store
 
@@ -133,6 +134,9 @@ def summarise(out: Path) -> Outcome:
         shown = [m for m in exp.outcomes if m in exp.metrics]
         shown += [m for m in exp.metrics if m not in shown]
         plot_bands(_labelled(bands, params, plan), shown, plots / "timeseries.png", title)
+    ok = runs[runs["status"] == "ok"]
+    if len(ok) and plan["point"].nunique() == 1:
+        plot_distributions(ok, exp.outcomes, plots / "distributions.png", title)
     if exp.design.kind == "grid" and len(params) == 2:
         for name in manifest["scenarios"]:
             rows = _shown(agg[agg["scenario"] == name], params)
@@ -145,6 +149,7 @@ def summarise(out: Path) -> Outcome:
         for name, rows in sens.groupby("scenario", sort=False):
             path = plots / f"sensitivity_{name}.png"
             plot_sensitivity(rows, path, f"{title}: {name} ({exp.design.kind})")
+    write_report(out)
     counts = runs["status"].value_counts()
     return Outcome(
         out=out,
