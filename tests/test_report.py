@@ -21,6 +21,7 @@ from sim.report import _num, _signed
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "scenarios/small.yaml"
 STRONG = "scenarios/small_strong_ip.yaml"
+COMPARE = ("compare", SMALL, STRONG, "--replications", "4", "--steps", "12", "--quiet")
 COMPARISON_SECTIONS = (
     "findings",
     "compared",
@@ -76,18 +77,7 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("compare") / "out"
-    done = command(
-        "compare",
-        SMALL,
-        STRONG,
-        "--replications",
-        "4",
-        "--steps",
-        "12",
-        "--out",
-        str(out),
-        "--quiet",
-    )
+    done = command(*COMPARE, "--out", str(out))
     assert f"report: {out / 'report.html'}" in done.stdout
     return out
 
@@ -102,18 +92,7 @@ def test_compare_runs_paired_replications(compared):
 
 
 def test_rerunning_compare_resumes_and_runs_nothing(compared):
-    done = command(
-        "compare",
-        SMALL,
-        STRONG,
-        "--replications",
-        "4",
-        "--steps",
-        "12",
-        "--out",
-        str(compared),
-        "--quiet",
-    )
+    done = command(*COMPARE, "--out", str(compared))
     assert "ran 0 runs" in done.stdout
 
 
