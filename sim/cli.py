@@ -301,7 +301,7 @@ def _sweep(args: argparse.Namespace) -> int:
     jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
     command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
     done = run_sweep(loaded, out, jobs, command, progress=not args.quiet)
-    return _report(done, f"{exp.name}: ran {done.ran} runs on {jobs} processes; ")
+    return _report(done, f"{exp.name}: {_ran(done, jobs)}; ")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -316,7 +316,7 @@ def _compare(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
     done = run_sweep(loaded, out, jobs, command, progress=not args.quiet)
-    status = _report(done, f"{loaded.experiment.name}: ran {done.ran} runs on {jobs} processes; ")
+    status = _report(done, f"{loaded.experiment.name}: {_ran(done, jobs)}; ")
     print(f"report: {out / 'report.html'}")
     return status
 
@@ -343,6 +343,10 @@ def _aggregate(args: argparse.Namespace) -> int:
         print(f"{args.folder}: not a sweep folder (no manifest.json)", file=sys.stderr)
         return 2
     return _report(summarise(args.folder), f"{args.folder}: ")
+
+
+def _ran(done, jobs: int) -> str:
+    return f"ran {done.ran} runs in {done.run_seconds:.1f} s on {jobs} processes"
 
 
 def _report(done, prefix: str) -> int:

@@ -107,32 +107,40 @@ def network_nodes(state: State, params: Scenario) -> np.ndarray:
     return state.rows(kinds) if kinds else np.empty(0, dtype=np.int64)
 
 
-def _graph(state: State, nodes: np.ndarray) -> sp.csr_matrix:
-    adj = state.adjacency()
-    return adj[nodes][:, nodes]
+def network_graph(state: State, params: Scenario) -> tuple[sp.csr_matrix, int]:
+    """The partnership network's adjacency and its number of actors. Rows outside the network
+    (dead actors, kinds that may not partner) are kept as isolated rows when none has a tie,
+    which saves extracting the submatrix every month."""
+    nodes = network_nodes(state, params)
+    graph = state.adjacency()
+    inside = np.zeros(graph.shape[0], dtype=bool)
+    inside[nodes] = True
+    t = state.ties
+    if not (inside[t.a[: t.n]] & inside[t.b[: t.n]]).all():
+        graph = graph[nodes][:, nodes]
+    return graph, len(nodes)
 
 
-def network_density(graph: sp.csr_matrix) -> float:
-    """Share of possible ties that exist."""
-    n = graph.shape[0]
+def network_density(graph: sp.csr_matrix, n: int) -> float:
+    """Share of possible ties among the `n` network actors that exist."""
     return float(graph.nnz / (n * (n - 1))) if n > 1 else 0.0
 
 
-def network_clustering(graph: sp.csr_matrix) -> float:
-    """Average local clustering coefficient (networkx's definition: 0 for degree < 2)."""
-    n = graph.shape[0]
+def network_clustering(graph: sp.csr_matrix, n: int) -> float:
+    """Average local clustering coefficient over the `n` network actors (networkx's
+    definition: 0 for degree < 2). Rows of `graph` outside the network have no ties."""
     if n == 0:
         return 0.0
     deg = np.asarray(graph.sum(axis=1)).ravel()
     triangles = np.asarray((graph @ graph).multiply(graph).sum(axis=1)).ravel() / 2
     possible = deg * (deg - 1) / 2
-    local = np.divide(triangles, possible, out=np.zeros(n), where=possible > 0)
-    return float(local.mean())
+    local = np.divide(triangles, possible, out=np.zeros(len(deg)), where=possible > 0)
+    return float(local.sum() / n)
 
 
-def largest_component_share(graph: sp.csr_matrix) -> float:
-    """Share of network actors in the largest connected component."""
-    n = graph.shape[0]
+def largest_component_share(graph: sp.csr_matrix, n: int) -> float:
+    """Share of the `n` network actors in the largest connected component (rows outside the
+    network are isolated, so they never make the largest component larger than 1)."""
     if n == 0:
         return 0.0
     _, labels = connected_components(graph, directed=False)
@@ -160,16 +168,16 @@ def capital_gini(state: State) -> float:
 def step_metrics(state: State, params: Scenario) -> dict[str, float]:
     """All per-step metrics (contract and extra) for the step just finished."""
     c = state.counts
-    graph = _graph(state, network_nodes(state, params))
+    graph, n_network = network_graph(state, params)
     a = state.actors
     alive = a.alive[: a.n]
     values = {name: float(c[name]) for name in COUNTED}
     values |= {
         "mean_knowledge": mean_knowledge(state),
         "knowledge_diversity": knowledge_diversity(state),
-        "network_density": network_density(graph),
-        "network_clustering": network_clustering(graph),
-        "largest_component_share": largest_component_share(graph),
+        "network_density": network_density(graph, n_network),
+        "network_clustering": network_clustering(graph, n_network),
+        "largest_component_share": largest_component_share(graph, n_network),
         "mean_trust": mean_trust(state),
         "capital_gini": capital_gini(state),
         "startups_alive": float(len(state.rows(STARTUP))),

@@ -50,21 +50,34 @@ def plot_timeseries(df: pd.DataFrame, path: str | Path, title: str) -> Path:
     return _save(fig, path, title)
 
 
-def _grid(n: int, ncols: int = 3, size: tuple[float, float] = (4.2, 2.8)) -> tuple[Figure, list]:
-    """A figure with `n` panels in rows of `ncols` (unused panels hidden)."""
+def _grid(
+    n: int, ncols: int = 3, size: tuple[float, float] = (4.2, 2.8), left: float = 0.45
+) -> tuple[Figure, list]:
+    """A figure with `n` panels in rows of `ncols` (unused panels hidden). Margins are fixed
+    (`left`: inches for the y tick labels) rather than computed by a layout engine, which
+    takes longer than drawing the panels."""
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
+    width, height = size[0] * ncols, size[1] * nrows + 0.5
     with sns.axes_style("whitegrid"):
-        fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+        fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)
         axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    fig.subplots_adjust(
+        left=left / size[0] / ncols,
+        right=1 - 0.15 / width,
+        bottom=0.45 / height,
+        top=1 - 0.8 / height,
+        wspace=(left + 0.15) / (size[0] - left - 0.15),
+        hspace=0.75 / (size[1] - 0.75),
+    )
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig, axes[:n]
 
 
 def _save(fig: Figure, path: str | Path, title: str) -> Path:
-    fig.suptitle(title)
+    fig.suptitle(title, y=1 - 0.12 / fig.get_figheight(), va="top")
     fig.savefig(path, format="png", dpi=DPI)
     fig.clear()
     return Path(path)
@@ -93,7 +106,7 @@ def plot_heatmaps(
 ) -> Path:
     """One heatmap per metric: its mean over replications at each (x, y) grid point."""
     metrics = [m for m in metrics if m in set(agg["metric"])][:12]
-    fig, axes = _grid(len(metrics), size=(4.2, 3.4))
+    fig, axes = _grid(len(metrics), size=(4.6, 3.4), left=0.6)
     for ax, metric in zip(axes, metrics, strict=True):
         table = agg[agg["metric"] == metric].pivot_table(index=y, columns=x, values="mean")
         ax.set(title=metric)
@@ -120,7 +133,7 @@ def _tick(value: object) -> str:
 def plot_sensitivity(sens: pd.DataFrame, path: str | Path, title: str) -> Path:
     """Bars per parameter for each metric: Sobol S1 and ST, or Morris mu* (with CIs)."""
     metrics = list(dict.fromkeys(sens["metric"]))[:12]
-    fig, axes = _grid(len(metrics))
+    fig, axes = _grid(len(metrics), size=(5.0, 2.8), left=1.6)
     sobol = sens["method"].iloc[0] == "sobol"
     for ax, metric in zip(axes, metrics, strict=True):
         rows = sens[sens["metric"] == metric]
@@ -143,7 +156,7 @@ def plot_distributions(
 ) -> Path:
     """Each metric's per-run values by scenario: a box per scenario with every run as a dot."""
     metrics = [m for m in metrics if m in runs and runs[m].notna().any()][:12]
-    fig, axes = _grid(len(metrics), size=(4.2, 2.6))
+    fig, axes = _grid(len(metrics), size=(4.6, 2.6), left=1.1)
     for ax, metric in zip(axes, metrics, strict=True):
         sns.boxplot(data=runs, x=metric, y="scenario", ax=ax, color="0.9", fliersize=0, width=0.6)
         sns.stripplot(
@@ -159,4 +172,5 @@ def plot_distributions(
         )
         ax.set(title=metric, xlabel="", ylabel="")
         ax.tick_params(axis="y", labelsize="x-small")
+        ax.locator_params(axis="x", nbins=5)
     return _save(fig, path, title)

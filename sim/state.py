@@ -159,39 +159,58 @@ class State:
         self.innovations: dict[str, np.ndarray] = {}
         self.spinoff_parents = np.empty(0, dtype=np.int64)
         self.formats: list[dict] = []  # jams and challenges under way
+        self._adjacency: tuple[tuple, sp.csr_matrix] | None = None  # (key of the ties, matrix)
 
     # --- money -----------------------------------------------------------------------
     def earn(self, rows: np.ndarray, amounts: np.ndarray | float, source: str) -> None:
         """Money entering the system from outside (sales, public allocation, founders)."""
         amounts = np.broadcast_to(np.asarray(amounts, dtype=float), np.shape(rows))
-        np.add.at(self.actors.capital, rows, amounts)
+        self._add_capital(rows, amounts)
         self.sources[source] += float(amounts.sum())
 
     def spend(self, rows: np.ndarray, amounts: np.ndarray | float, sink: str) -> None:
         """Money leaving the system (costs, R&D, payouts to founders, write-offs)."""
         amounts = np.broadcast_to(np.asarray(amounts, dtype=float), np.shape(rows))
-        np.subtract.at(self.actors.capital, rows, amounts)
+        self._add_capital(rows, -amounts)
         self.sinks[sink] += float(amounts.sum())
 
     def transfer(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray) -> None:
         """Money moving between actors; the total is unchanged."""
-        np.subtract.at(self.actors.capital, payers, amounts)
-        np.add.at(self.actors.capital, payees, amounts)
+        self._add_capital(payers, -np.asarray(amounts, dtype=float))
+        self._add_capital(payees, np.asarray(amounts, dtype=float))
+
+    def _add_capital(self, rows: np.ndarray, amounts: np.ndarray) -> None:
+        """capital[rows] += amounts, rows may repeat (np.bincount: faster than np.add.at)."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        if len(rows) == 0:
+            return
+        n = self.actors.n
+        self.actors.capital[:n] += np.bincount(rows, weights=np.ravel(amounts), minlength=n)
 
     # --- views ---------------------------------------------------------------------------
     def rows(self, kind: int | tuple[int, ...]) -> np.ndarray:
         """Indices of alive actors of one kind (or several)."""
         a = self.actors
         kinds = a.kind[: a.n]
-        match = np.isin(kinds, kind) if isinstance(kind, tuple) else kinds == kind
+        if isinstance(kind, tuple):
+            wanted = np.zeros(len(KIND_NAMES) + 1, dtype=bool)  # index -1: no kind
+            wanted[list(kind)] = True
+            match = wanted[kinds]
+        else:
+            match = kinds == kind
         return np.flatnonzero(match & a.alive[: a.n])
 
     def adjacency(self) -> sp.csr_matrix:
-        """Symmetric 0/1 adjacency of current ties over all actor rows."""
+        """Symmetric 0/1 adjacency of current ties over all actor rows (built once per
+        state of the ties; treat it as read-only)."""
         n, t = self.actors.n, self.ties
         a, b = t.a[: t.n], t.b[: t.n]
-        data = np.ones(2 * t.n)
-        return sp.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+        key = (n, t.n, hash(a.tobytes()), hash(b.tobytes()))
+        if self._adjacency is None or self._adjacency[0] != key:
+            data = np.ones(2 * t.n)
+            adj = sp.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+            self._adjacency = (key, adj)
+        return self._adjacency[1]
 
     def degree(self) -> np.ndarray:
         """Number of partners of every actor row."""
@@ -206,10 +225,18 @@ class State:
         a.ended[rows] = self.t
         a.end_reason[rows] = reason
         self.spend(rows, a.capital[rows].copy(), "exit_writeoff")
+        gone = self.marks(rows)
         e = self.equity
-        e.keep(~np.isin(e.company[: e.n], rows))
+        e.keep(~gone[e.company[: e.n]])
         t = self.ties
-        t.keep(~(np.isin(t.a[: t.n], rows) | np.isin(t.b[: t.n], rows)))
+        t.keep(~(gone[t.a[: t.n]] | gone[t.b[: t.n]]))
+
+    def marks(self, rows: np.ndarray) -> np.ndarray:
+        """A boolean per actor row, true for `rows`: membership tests by indexing (np.isin
+        sorts, which is slower for the many small sets of a step)."""
+        marked = np.zeros(self.actors.n, dtype=bool)
+        marked[rows] = True
+        return marked
 
     def absorptive(self, rows: np.ndarray, half: float) -> np.ndarray:
         """Absorptive capacity in [0, 1): grows with the receiver's mean knowledge."""

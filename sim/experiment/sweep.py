@@ -37,6 +37,7 @@ class Outcome:
     failed: int
     missing: int
     ran: int  # runs executed by this call
+    run_seconds: float = 0.0  # wall time of executing them (without planning and summaries)
     notes: tuple[str, ...] = ()
 
 
@@ -171,9 +172,10 @@ def run_sweep(
 ) -> Outcome:
     """Plan, execute on local processes, summarise. Rerunning into the same folder resumes."""
     runs = prepare(loaded, out, command)
+    start = time.perf_counter()
     ran = execute(loaded, out, runs, lambda tasks: run_local(tasks, jobs), progress)
-    outcome = summarise(out)
-    return replace(outcome, ran=ran)
+    seconds = time.perf_counter() - start
+    return replace(summarise(out), ran=ran, run_seconds=seconds)
 
 
 def _tasks(loaded: LoadedExperiment, todo: pd.DataFrame) -> Iterator[Task]:

@@ -41,8 +41,9 @@ def exchange(state: State, params: Scenario) -> None:
     into_a, lic_a = _inflow(state, params, a, b, t.eff_ab[:m])
     into_b, lic_b = _inflow(state, params, b, a, t.eff_ba[:m])
     k = state.actors.knowledge
-    np.add.at(k, a, into_a)
-    np.add.at(k, b, into_b)
+    n = state.actors.n
+    gather = sp.csr_matrix((np.ones(2 * m), (np.r_[a, b], np.arange(2 * m))), shape=(n, 2 * m))
+    k[:n] += gather @ np.vstack([into_a, into_b])  # every row's inflow from all its ties
     np.minimum(k, 1.0, out=k)
 
     fee = params.ip.licensing_fee

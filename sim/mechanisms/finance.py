@@ -142,7 +142,7 @@ def _pay_owners(state: State, companies: np.ndarray, prices: np.ndarray, payers=
     a, e = state.actors, state.equity
     price_of = np.zeros(a.n)
     price_of[companies] = prices
-    rows = np.flatnonzero(np.isin(e.company[: e.n], companies))
+    rows = np.flatnonzero(state.marks(companies)[e.company[: e.n]])
     owner, company = e.owner[rows], e.company[rows]
     amount = e.stake[rows] * price_of[company]
     investors = a.kind[owner] == INVESTOR
@@ -156,7 +156,7 @@ def _pay_owners(state: State, companies: np.ndarray, prices: np.ndarray, payers=
         payer_of[companies] = payers
         state.transfer(payer_of[company], owner, amount)
         state.spend(payers, founders, "founder_payouts")
-    e.keep(~np.isin(e.company[: e.n], companies))
+    e.keep(~state.marks(companies)[e.company[: e.n]])
 
 
 def ipo(state: State, params: Scenario) -> None:

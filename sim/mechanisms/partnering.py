@@ -69,11 +69,10 @@ def _trust_of(state: State, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Effective trust of x in y for tied pairs (each y a partner of x)."""
     t = state.ties
     m, n = t.n, state.actors.n
-    trust = sp.csr_matrix(
-        (np.r_[t.eff_ab[:m], t.eff_ba[:m]], (np.r_[t.a[:m], t.b[:m]], np.r_[t.b[:m], t.a[:m]])),
-        shape=(n, n),
-    )
-    return np.asarray(trust[x, y]).ravel()
+    keys = np.r_[t.a[:m] * n + t.b[:m], t.b[:m] * n + t.a[:m]]  # one per direction of a tie
+    order = np.argsort(keys)
+    at = order[np.searchsorted(keys, x * n + y, sorter=order)]
+    return np.r_[t.eff_ab[:m], t.eff_ba[:m]][at]
 
 
 def random_neighbour(adj: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
