@@ -151,6 +151,11 @@ def test_what_was_compared_lists_parameter_differences(compared):
     assert "trust.initial" not in compared_part  # equal in both: not listed
 
 
+def test_compare_with_a_missing_file_exits_2_with_one_line():
+    done = command("compare", SMALL, "scenarios/no_such.yaml", check=2)
+    assert done.stderr.strip() == "scenarios/no_such.yaml: no such file"
+
+
 def test_report_command_rewrites_and_rejects_other_folders(compared, tmp_path):
     (compared / "report.html").unlink()
     done = command("report", str(compared))

@@ -265,6 +265,9 @@ def comparison_experiment(
 ) -> LoadedExperiment:
     """The experiment behind `run.py compare`: the baseline file against the others, the same
     seeds for every scenario so that differences are paired. Raises ScenarioError."""
+    missing = [f"{p}: no such file" for p in (baseline, *others) if not os.path.isfile(p)]
+    if missing:
+        raise ScenarioError(missing)
     stems = [Path(p).stem for p in (baseline, *others)]
     name = "compare-" + "-".join(stems) if len(stems) <= 4 else f"compare-{stems[0]}-{len(others)}"
     data = {
