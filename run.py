@@ -2,4 +2,5 @@
 
 from sim.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes (Dask, joblib) import this file without running it
+    raise SystemExit(main())

@@ -85,6 +85,16 @@ examples:
 Writes DIR/report.html: one self-contained page (images embedded; opens offline, prints).
 """
 
+SLURM_SCRIPT_EXAMPLES = """\
+examples:
+  python run.py slurm-script experiments/sobol.yaml --array 16 --partition short > sobol.sbatch
+  sbatch sobol.sbatch
+  python run.py aggregate results/sobol
+
+Each array task runs `sweep --shard I/N`: a fixed 1/N of the runs, written to its own part
+files in the shared output folder; `aggregate` merges them and lists any missing runs.
+"""
+
 AGGREGATE_EXAMPLES = """\
 examples:
   python run.py aggregate results/demo
@@ -160,6 +170,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the runs it would make, run nothing"
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    cluster = sweep.add_argument_group("clusters (see docs/cluster.md)")
+    cluster.add_argument(
+        "--backend", choices=("local", "dask", "slurm"), help="where runs execute (default: local)"
+    )
+    cluster.add_argument("--address", help="dask: an existing scheduler, tcp://HOST:PORT")
+    cluster.add_argument(
+        "--shard", type=_shard, metavar="I/N", help="run only slice I of N (job arrays)"
+    )
+    cluster.add_argument("--partition", help="slurm: partition (queue)")
+    cluster.add_argument("--account", help="slurm: account")
+    cluster.add_argument("--cores", type=_positive, help="slurm: cores (workers) per job")
+    cluster.add_argument("--memory", help="slurm: memory per job, e.g. 4GB")
+    cluster.add_argument("--walltime", help="slurm: time limit per job, HH:MM:SS")
+    cluster.add_argument("--slurm-jobs", type=_positive, help="slurm: batch jobs (at most)")
+    cluster.add_argument("--adaptive", action="store_true", help="slurm: scale with the load")
+
+    script = _command(
+        commands,
+        "slurm-script",
+        "print an sbatch job-array script that runs an experiment in N shards",
+        SLURM_SCRIPT_EXAMPLES,
+        _slurm_script,
+    )
+    script.add_argument("experiment", metavar="EXPERIMENT", help="experiment YAML file")
+    script.add_argument("--array", type=_positive, required=True, metavar="N", help="shards")
+    script.add_argument("--out", type=Path, help="output folder (default: results/<name>)")
+    script.add_argument("--partition", help="partition (#SBATCH -p)")
+    script.add_argument("--account", help="account (#SBATCH -A)")
+    script.add_argument("--time", default="01:00:00", help="time limit per shard (01:00:00)")
+    script.add_argument("--mem", default="2G", help="memory per shard (2G)")
+    script.add_argument("--cpus", type=_positive, default=1, help="processes per shard (1)")
 
     agg = _command(
         commands,
@@ -278,8 +319,22 @@ def _sweep(args: argparse.Namespace) -> int:
     from .experiment import load_experiment
     from .experiment.design import plan
 
-    given = {"steps": args.steps, "replications": args.replications}
-    overrides = [*args.set, *(f"{k}={v}" for k, v in given.items() if v is not None)]
+    given = {
+        "steps": args.steps,
+        "replications": args.replications,
+        "backend.kind": args.backend,
+        "backend.address": args.address,
+        "backend.slurm.queue": args.partition,
+        "backend.slurm.account": args.account,
+        "backend.slurm.cores": args.cores,
+        "backend.slurm.memory": args.memory,
+        "backend.slurm.walltime": args.walltime,
+        "backend.slurm.jobs": args.slurm_jobs,
+        "backend.slurm.adaptive": args.adaptive or None,
+    }
+    if args.address and not args.backend:
+        given["backend.kind"] = "dask"
+    overrides = [*args.set, *(f"{k}={_yaml(v)}" for k, v in given.items() if v is not None)]
     loaded = load_experiment(args.experiment, overrides)
     exp = loaded.experiment
     out = args.out or Path("results") / _folder_name(exp.name)
@@ -300,8 +355,68 @@ def _sweep(args: argparse.Namespace) -> int:
 
     jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
     command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
-    done = run_sweep(loaded, out, jobs, command, progress=not args.quiet)
-    return _report(done, f"{exp.name}: {_ran(done, jobs)}; ")
+    done = run_sweep(loaded, out, jobs, command, progress=not args.quiet, shard=args.shard)
+    if args.shard:
+        i, n = args.shard
+        print(
+            f"{exp.name}: shard {i}/{n}: {_ran(done, jobs, exp.backend.kind)}, "
+            f"{done.failed} failed; "
+            f"when every shard is done: python run.py aggregate {out}"
+        )
+        return 1 if done.failed else 0
+    where = exp.backend.address or exp.backend.kind
+    return _report(done, f"{exp.name}: {_ran(done, jobs, where)}; ")
+
+
+def _slurm_script(args: argparse.Namespace) -> int:
+    """Print an sbatch array script: shard $SLURM_ARRAY_TASK_ID of N per array task."""
+    from .experiment import load_experiment
+
+    loaded = load_experiment(args.experiment)
+    out = (args.out or Path("results") / _folder_name(loaded.experiment.name)).resolve()
+    n = args.array
+    lines = [
+        "#!/bin/bash",
+        f"#SBATCH --job-name={_folder_name(loaded.experiment.name)}",
+        f"#SBATCH --array=0-{n - 1}",
+        f"#SBATCH --cpus-per-task={args.cpus}",
+        f"#SBATCH --mem={args.mem}",
+        f"#SBATCH --time={args.time}",
+        f"#SBATCH --output={out}/slurm-%A_%a.out",
+    ]
+    lines += [f"#SBATCH --partition={args.partition}"] if args.partition else []
+    lines += [f"#SBATCH --account={args.account}"] if args.account else []
+    lines += [
+        "set -euo pipefail",
+        f"mkdir -p {shlex.quote(str(out))}",
+        f"cd {shlex.quote(os.getcwd())}",
+        f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(sys.argv[0]).resolve()))} sweep "
+        f"{shlex.quote(str(Path(args.experiment).resolve()))} --out {shlex.quote(str(out))} "
+        f'--shard "$SLURM_ARRAY_TASK_ID/{n}" --jobs {args.cpus} --quiet',
+        "",
+        f"# when every task has finished: python run.py aggregate {out}",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """An argparse type: I/N with 0 <= I < N."""
+    i, sep, n = text.partition("/")
+    try:
+        shard = (int(i), int(n))
+    except ValueError:
+        shard = (-1, 0)
+    if not sep or not 0 <= shard[0] < shard[1]:
+        raise argparse.ArgumentTypeError(f"got {text!r}; must be I/N with 0 <= I < N, e.g. 0/4")
+    return shard
+
+
+def _yaml(value: object) -> str:
+    """A command-line value as YAML text for an override (strings quoted)."""
+    import json
+
+    return json.dumps(value) if isinstance(value, str) else str(value).lower()
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -345,8 +460,9 @@ def _aggregate(args: argparse.Namespace) -> int:
     return _report(summarise(args.folder), f"{args.folder}: ")
 
 
-def _ran(done, jobs: int) -> str:
-    return f"ran {done.ran} runs in {done.run_seconds:.1f} s on {jobs} processes"
+def _ran(done, jobs: int, where: str = "local") -> str:
+    place = f"{jobs} processes" if where == "local" else where
+    return f"ran {done.ran} runs in {done.run_seconds:.1f} s on {place}"
 
 
 def _report(done, prefix: str) -> int:
@@ -367,8 +483,24 @@ def _report(done, prefix: str) -> int:
             file=sys.stderr,
         )
     if done.missing:
-        print(f"{done.missing} runs missing: rerun the sweep to complete it", file=sys.stderr)
+        print(
+            f"{done.missing} runs missing (run_id {_ranges(done.missing_ids)}): rerun the sweep "
+            "(or the shards that ran them) to complete it",
+            file=sys.stderr,
+        )
     return 1 if done.failed or done.missing else 0
+
+
+def _ranges(ids: Sequence[int], most: int = 8) -> str:
+    """`0-4, 7, 9-12, ...`: sorted ids as ranges, the first `most` of them."""
+    spans: list[list[int]] = []
+    for i in sorted(ids):
+        if spans and i == spans[-1][1] + 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    text = [f"{a}-{b}" if b > a else str(a) for a, b in spans[:most]]
+    return ", ".join(text) + (", ..." if len(spans) > most else "")
 
 
 def pd_options():

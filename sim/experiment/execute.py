@@ -6,11 +6,13 @@ metrics, or None when it failed). Backends yield results as runs finish, in any 
 
 from __future__ import annotations
 
+import itertools
 import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import numpy as np
 
@@ -44,13 +46,6 @@ def run_task(task: Task) -> dict[str, Any]:
     from ..model import EcosystemModel  # the worker's import, not the parent's
 
     start = time.perf_counter()
-    row: dict[str, Any] = {
-        "run_id": task.run_id,
-        "scenario": task.name,
-        "point": task.point,
-        "replicate": task.replicate,
-        "seed": task.seed,
-    }
     try:
         scenario = apply_changes(task.scenario, task.changes) if task.changes else task.scenario
         model = EcosystemModel(scenario, seed=task.seed)
@@ -66,18 +61,31 @@ def run_task(task: Task) -> dict[str, Any]:
         run = metrics.run_metrics(series, model.state, len(frame))
         values = metrics.run_values(series, run)
     except Exception as err:  # a failing run is recorded, the sweep goes on
-        row |= {"status": "failed", "error": _one_line(err), "steps": 0}
-        row["wall_time_s"] = time.perf_counter() - start
-        return {"run": row, "timeseries": None}
-    row |= {"status": "ok", "error": None, "steps": len(frame)}
-    row["wall_time_s"] = time.perf_counter() - start
-    row |= values
+        return failed(task, _one_line(err), time.perf_counter() - start)
+    row = _identity(task) | {"status": "ok", "error": None, "steps": len(frame)}
+    row |= {"wall_time_s": time.perf_counter() - start} | values
     timeseries = frame[["step", *task.keep]].copy()
     timeseries.insert(0, "seed", np.int64(task.seed))
     timeseries.insert(0, "point", np.int64(task.point))
     timeseries.insert(0, "scenario", task.name)
     timeseries.insert(0, "run_id", np.int64(task.run_id))
     return {"run": row, "timeseries": timeseries}
+
+
+def failed(task: Task, error: str, seconds: float = 0.0) -> dict[str, Any]:
+    """The result of a run that did not finish."""
+    row = _identity(task) | {"status": "failed", "error": error, "steps": 0}
+    return {"run": row | {"wall_time_s": seconds}, "timeseries": None}
+
+
+def _identity(task: Task) -> dict[str, Any]:
+    return {
+        "run_id": task.run_id,
+        "scenario": task.name,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+    }
 
 
 def run_local(tasks: Iterable[Task], jobs: int) -> Iterator[dict[str, Any]]:
@@ -102,3 +110,34 @@ def _one_line(err: Exception) -> str:
             last = frames[-1]
             text += f" (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name})"
     return text
+
+
+def run_dask(tasks: Iterable[Task], client: Any, slots: int) -> Iterator[dict[str, Any]]:
+    """Run tasks on a Dask cluster, at most `slots` at a time, yielding results as they finish.
+
+    Workers send each result back to this client, so no shared file system is needed. A task
+    whose worker dies is rescheduled by Dask; after repeated deaths (KilledWorker) the run is
+    recorded as failed, never lost.
+    """
+    from distributed import as_completed
+
+    tasks = iter(tasks)
+    running: dict[str, Task] = {}
+
+    def submit(task: Task) -> Any:
+        future = client.submit(run_task, task, pure=False, key=f"run-{task.run_id}-{uuid4().hex}")
+        running[future.key] = task
+        return future
+
+    queue = as_completed([submit(t) for t in itertools.islice(tasks, max(slots, 1))])
+    for future in queue:
+        task = running.pop(future.key)
+        try:
+            result = future.result()
+        except Exception as err:  # the worker died, or the task could not reach one
+            result = failed(task, f"{type(err).__name__}: {err}".replace("\n", " "))
+        future.release()
+        yield result
+        following = next(tasks, None)
+        if following is not None:
+            queue.add(submit(following))

@@ -67,10 +67,34 @@ class Design(_Strict):
     second_order: bool = Field(False, description="sobol: also second-order indices")
 
 
-class Backend(_Strict):
-    """Defaults for where runs execute; the command line wins."""
+class Slurm(_Strict):
+    """A SLURM cluster through dask-jobqueue: each batch job starts Dask workers."""
 
-    jobs: int | None = Field(None, ge=1, le=4096, description="local worker processes")
+    queue: str | None = Field(None, description="partition (sbatch -p)")
+    account: str | None = Field(None, description="account to charge (sbatch -A)")
+    cores: int = Field(1, ge=1, le=1024, description="cores per job: one worker process each")
+    memory: str = Field("2GB", min_length=1, description="memory per job, e.g. 4GB")
+    walltime: str = Field("01:00:00", min_length=1, description="time limit per job, HH:MM:SS")
+    jobs: int = Field(1, ge=1, le=10_000, description="batch jobs to start (at most, if adaptive)")
+    adaptive: bool = Field(False, description="scale between 1 and `jobs` jobs with the load")
+    job_extra: list[str] = Field([], description="more #SBATCH lines, e.g. ['--qos=short']")
+    scheduler_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="address the Dask scheduler listens on: the login node's address (or "
+        "0.0.0.0) when jobs run on other nodes",
+    )
+
+
+class Backend(_Strict):
+    """Where runs execute: defaults that the command line overrides."""
+
+    kind: Literal["local", "dask", "slurm"] = Field(
+        "local", description="local processes (joblib), a Dask cluster, or SLURM via Dask"
+    )
+    jobs: int | None = Field(None, ge=1, le=4096, description="local or LocalCluster processes")
+    address: str | None = Field(None, description="dask: an existing scheduler, tcp://HOST:PORT")
+    slurm: Slurm = Slurm()
 
 
 class Experiment(_Strict):

@@ -23,17 +23,19 @@ from pyarrow import feather
 
 from ..files import atomic_write, write_parquet
 
-PART = re.compile(r"part-(\d+)\.parquet")
-
 
 class Store:
     """Run records and time series of one sweep folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, tag: str = ""):
+        """`tag` names a shard (`s0of4`): its parts and pending runs are its own, so shards
+        can write into one folder at the same time."""
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
         self.ts_dir = self.root / "timeseries"
-        self.pending_dir = self.root / ".pending"
+        self.pending_dir = self.root / (f".pending-{tag}" if tag else ".pending")
+        self.own = re.compile(rf"part-{tag}-(\d+)\.parquet" if tag else r"part-(\d+)\.parquet")
+        self.tag = tag
         for folder in (self.runs_dir, self.ts_dir, self.pending_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -60,7 +62,7 @@ class Store:
         tables = [feather.read_table(p, memory_map=False) for p in files]
         records = pd.DataFrame([json.loads(t.schema.metadata[b"run"]) for t in tables])
         series = [t.replace_schema_metadata(None) for t in tables if t.num_columns]
-        part = f"part-{self._next_part():06d}.parquet"
+        part = f"part-{self.tag + '-' if self.tag else ''}{self._next_part():06d}.parquet"
         if series:
             table = pa.concat_tables(series, promote_options="default")
             atomic_write(self.ts_dir / part, lambda p: pq.write_table(table, p))
@@ -70,12 +72,15 @@ class Store:
 
     def recover(self) -> None:
         """Clean up after a crash, then compact what is pending."""
-        for tmp in self.root.rglob(".*.tmp"):
-            tmp.unlink()
+        for folder in (self.runs_dir, self.ts_dir, self.pending_dir):
+            for tmp in folder.glob(".*.tmp"):  # `.NAME.XXXX.tmp`: a write cut short
+                name = tmp.name[1:].rsplit(".", 2)[0]
+                if folder == self.pending_dir or self.own.fullmatch(name):
+                    tmp.unlink()
         committed = {p.name for p in self.runs_dir.glob("part-*.parquet")}
         for orphan in self.ts_dir.glob("part-*.parquet"):
-            if orphan.name not in committed:  # a crash between the two writes of compact
-                orphan.unlink()
+            if self.own.fullmatch(orphan.name) and orphan.name not in committed:
+                orphan.unlink()  # a crash between the two writes of compact
         done = set(self._committed()["record"]) if committed else set()
         for path in self.pending_dir.glob("*.arrow"):
             if path.name.removesuffix(".arrow") in done:  # a crash after compact's writes
@@ -119,7 +124,7 @@ class Store:
 
     def _next_part(self) -> int:
         names = [p.name for d in (self.runs_dir, self.ts_dir) for p in d.glob("part-*.parquet")]
-        numbers = [int(m[1]) for n in names if (m := PART.fullmatch(n))]
+        numbers = [int(m[1]) for n in names if (m := self.own.fullmatch(n))]
         return max(numbers, default=-1) + 1
 
 

@@ -17,7 +17,7 @@ from ..metrics import PER_RUN
 from ..output import versions
 from ..scenario import ScenarioError
 from . import aggregate, design
-from .execute import Task, run_local
+from .execute import Task
 from .spec import Experiment, LoadedExperiment
 
 COMPACT_EVERY_RUNS = 200
@@ -39,6 +39,7 @@ class Outcome:
     ran: int  # runs executed by this call
     run_seconds: float = 0.0  # wall time of executing them (without planning and summaries)
     notes: tuple[str, ...] = ()
+    missing_ids: tuple[int, ...] = ()
 
 
 def prepare(loaded: LoadedExperiment, out: Path, command: str) -> pd.DataFrame:
@@ -73,15 +74,19 @@ def execute(
     runs: pd.DataFrame,
     backend: Backend,
     progress: bool = True,
-) -> int:
-    """Run every planned run not yet finished; returns how many ran."""
+    shard: tuple[int, int] | None = None,
+) -> tuple[int, int]:
+    """Run every planned run not yet finished (of one shard: run_id % N == I); returns how
+    many ran and how many of those failed."""
     from tqdm import tqdm
 
     from .store import Store
 
-    store = Store(out)
+    store = Store(out, tag=f"s{shard[0]}of{shard[1]}" if shard else "")
     store.recover()
     todo = runs[~runs["run_id"].isin(store.finished())]
+    if shard:
+        todo = todo[todo["run_id"] % shard[1] == shard[0]]
     failed = ran = 0
     last_compact = time.monotonic()
     bar = tqdm(total=len(todo), unit="run", disable=not progress, dynamic_ncols=True)
@@ -99,7 +104,7 @@ def execute(
     finally:
         bar.close()
         store.compact()
-    return ran
+    return ran, failed
 
 
 def summarise(out: Path) -> Outcome:
@@ -160,6 +165,7 @@ def summarise(out: Path) -> Outcome:
         missing=int(counts.get("missing", 0)),
         ran=0,
         notes=tuple(notes),
+        missing_ids=tuple(runs.loc[runs["status"] == "missing", "run_id"].astype(int)),
     )
 
 
@@ -169,12 +175,20 @@ def run_sweep(
     jobs: int,
     command: str = "",
     progress: bool = True,
+    shard: tuple[int, int] | None = None,
 ) -> Outcome:
-    """Plan, execute on local processes, summarise. Rerunning into the same folder resumes."""
+    """Plan, execute on the experiment's backend, summarise. Rerunning into the same folder
+    resumes. A shard (I, N) runs its slice only and leaves the summary to `aggregate`."""
+    from .backends import open_backend
+
     runs = prepare(loaded, out, command)
     start = time.perf_counter()
-    ran = execute(loaded, out, runs, lambda tasks: run_local(tasks, jobs), progress)
+    with open_backend(loaded.experiment.backend, jobs) as backend:
+        ran, failed = execute(loaded, out, runs, backend, progress, shard)
     seconds = time.perf_counter() - start
+    if shard:
+        mine = runs[runs["run_id"] % shard[1] == shard[0]]
+        return Outcome(out, len(mine), ran - failed, failed, 0, ran=ran, run_seconds=seconds)
     return replace(summarise(out), ran=ran, run_seconds=seconds)
 
 
