@@ -354,8 +354,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from .experiment.sweep import run_sweep
 
     jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
-    command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
-    done = run_sweep(loaded, out, jobs, command, progress=not args.quiet, shard=args.shard)
+    done = run_sweep(loaded, out, jobs, _command_line(), progress=not args.quiet, shard=args.shard)
     if args.shard:
         i, n = args.shard
         print(
@@ -429,8 +428,7 @@ def _compare(args: argparse.Namespace) -> int:
     )
     out = args.out or Path("results") / _folder_name(loaded.experiment.name)
     jobs = args.jobs or os.cpu_count() or 1
-    command = " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
-    done = run_sweep(loaded, out, jobs, command, progress=not args.quiet)
+    done = run_sweep(loaded, out, jobs, _command_line(), progress=not args.quiet)
     status = _report(done, f"{loaded.experiment.name}: {_ran(done, jobs)}; ")
     print(f"report: {out / 'report.html'}")
     return status
@@ -441,8 +439,7 @@ def _report_command(args: argparse.Namespace) -> int:
     from .experiment.sweep import summarise
     from .report import write_report
 
-    if not (args.folder / "manifest.json").is_file():
-        print(f"{args.folder}: not a sweep folder (no manifest.json)", file=sys.stderr)
+    if not _is_sweep_folder(args.folder):
         return 2
     if not (args.folder / "aggregate.csv").is_file():
         summarise(args.folder)
@@ -454,10 +451,22 @@ def _aggregate(args: argparse.Namespace) -> int:
     """Recompute a sweep folder's outputs."""
     from .experiment.sweep import summarise
 
-    if not (args.folder / "manifest.json").is_file():
-        print(f"{args.folder}: not a sweep folder (no manifest.json)", file=sys.stderr)
+    if not _is_sweep_folder(args.folder):
         return 2
     return _report(summarise(args.folder), f"{args.folder}: ")
+
+
+def _command_line() -> str:
+    """This command as the user typed it, for the sweep's manifest."""
+    return " ".join(["python run.py", *map(shlex.quote, sys.argv[1:])])
+
+
+def _is_sweep_folder(folder: Path) -> bool:
+    """Whether `folder` holds a sweep; says why not."""
+    if (folder / "manifest.json").is_file():
+        return True
+    print(f"{folder}: not a sweep folder (no manifest.json)", file=sys.stderr)
+    return False
 
 
 def _ran(done, jobs: int, where: str = "local") -> str:

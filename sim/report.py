@@ -69,7 +69,7 @@ def render(folder: Path) -> str:
     sections = [
         _findings(comp, outcomes, manifest) if single and len(comp) else "",
         _compared(manifest),
-        _headline(agg, comp, outcomes, manifest) if single else _points_note(runs, manifest),
+        _headline(agg, comp, outcomes, manifest) if single else _points_note(runs),
         _figure(
             folder / "plots" / "timeseries.png",
             "Over time",
@@ -83,8 +83,8 @@ def render(folder: Path) -> str:
             "Flows are totals over the run; levels are values in the last month.",
         ),
         _heatmaps(folder, manifest),
-        _sensitivity(folder, sens, manifest),
-        _how_to_read(comp, outcomes, runs, manifest),
+        _sensitivity(folder, sens),
+        _how_to_read(comp, outcomes, manifest),
         _failures(runs),
         _details(manifest, runs),
     ]
@@ -256,7 +256,7 @@ def _difference(scenario: str, metric: str, r: pd.Series) -> str:
     )
 
 
-def _points_note(runs: pd.DataFrame, manifest: dict) -> str:
+def _points_note(runs: pd.DataFrame) -> str:
     points = runs["point"].nunique()
     return (
         "<section id='headline'><h2>Headline metrics</h2>"
@@ -281,7 +281,7 @@ def _heatmaps(folder: Path, manifest: dict) -> str:
     return "".join(parts) + "</section>"
 
 
-def _sensitivity(folder: Path, sens: pd.DataFrame, manifest: dict) -> str:
+def _sensitivity(folder: Path, sens: pd.DataFrame) -> str:
     if not len(sens):
         return ""
     method = sens["method"].iloc[0]
@@ -309,9 +309,7 @@ def _sensitivity(folder: Path, sens: pd.DataFrame, manifest: dict) -> str:
     return "".join(parts) + "</section>"
 
 
-def _how_to_read(
-    comp: pd.DataFrame, outcomes: list[str], runs: pd.DataFrame, manifest: dict
-) -> str:
+def _how_to_read(comp: pd.DataFrame, outcomes: list[str], manifest: dict) -> str:
     reps = manifest["experiment"]["replications"]
     parts = [
         "<section id='how-to-read'><h2>How to read this report</h2>",

@@ -249,7 +249,7 @@ def field_type(path: str, root: type[BaseModel] = Scenario) -> Any:
     node: Any = root
     for key in _keys(path, root)[0]:
         node = _unwrap(node)
-        node = node.model_fields[key].annotation if _is_model(node) else typing.get_args(node)[1]
+        node = node.model_fields[key].annotation if is_model(node) else typing.get_args(node)[1]
     return _unwrap(node)
 
 
@@ -261,13 +261,13 @@ def _keys(path: str, root: type[BaseModel]) -> tuple[list[str], str | None]:
     keys: list[str] = []
     for i, key in enumerate(parts):
         node = _unwrap(node)
-        if _is_model(node):
+        if is_model(node):
             if key not in node.model_fields:
                 return keys, _unknown(key, node)
             node = node.model_fields[key].annotation
         elif typing.get_origin(node) is dict:
             node = _unwrap(typing.get_args(node)[1])
-            if not _is_model(node) and typing.get_origin(node) is not dict:
+            if not is_model(node) and typing.get_origin(node) is not dict:
                 return [*keys, ".".join(parts[i:])], None
         else:
             return keys, f"{'.'.join(parts[:i])} is a single value; it has no key {key!r}"
@@ -395,14 +395,14 @@ def _place(
         origin, args = typing.get_origin(node), typing.get_args(node)
         if item == "[key]":
             bad_key = True
-        elif _is_model(node):
+        elif is_model(node):
             model = node
             parts.append(item)
             field = node.model_fields.get(item)
             node = field.annotation if field else Any
         elif origin in (typing.Union, types.UnionType):
             alternative = True  # pydantic names the alternative tried; the path skips it
-            models = [a for a in map(_unwrap, args) if _is_model(a)]
+            models = [a for a in map(_unwrap, args) if is_model(a)]
             named = [m for m in models if re.search(rf"\b{m.__name__}\b", str(item))]
             node = named[0] if named else Any
         elif isinstance(item, int):
@@ -448,5 +448,6 @@ def _unwrap(node: Any) -> Any:
     return node
 
 
-def _is_model(node: Any) -> bool:
+def is_model(node: Any) -> bool:
+    """Whether a schema annotation is a section (a pydantic model)."""
     return isinstance(node, type) and issubclass(node, BaseModel)

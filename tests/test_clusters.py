@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).with_name("dask")
 
 
+def aggregate(out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "run.py", "aggregate", str(out)], capture_output=True, text=True, cwd=ROOT
+    )
+
+
 def same_results(a: Path, b: Path) -> None:
     pd.testing.assert_frame_equal(metrics_of(a), metrics_of(b))
     pd.testing.assert_frame_equal(series_of(a), series_of(b))
@@ -153,9 +159,7 @@ def test_shards_and_aggregate_give_the_local_results(local, tmp_path):
         done = sweep(str(path), "--shard", f"{i}/3", "--jobs", "1", "--out", str(out))
         assert f"shard {i}/3: ran 2 runs" in done.stdout
     assert len(list((out / "runs").glob("part-s*of3-*.parquet"))) == 3
-    aggregated = subprocess.run(
-        [sys.executable, "run.py", "aggregate", str(out)], capture_output=True, text=True, cwd=ROOT
-    )
+    aggregated = aggregate(out)
     assert aggregated.returncode == 0, aggregated.stderr
     same_results(reference, out)
 
@@ -164,9 +168,7 @@ def test_aggregate_says_which_runs_are_missing(local, tmp_path):
     path, _ = local
     out = tmp_path / "s"
     sweep(str(path), "--shard", "0/3", "--jobs", "1", "--out", str(out))
-    done = subprocess.run(
-        [sys.executable, "run.py", "aggregate", str(out)], capture_output=True, text=True, cwd=ROOT
-    )
+    done = aggregate(out)
     assert done.returncode == 1
     assert "4 runs missing (run_id 1-2, 4-5)" in done.stderr
 
@@ -236,8 +238,6 @@ def test_slurm_job_array_gives_the_local_results(local, tmp_path):
         timeout=300,
         capture_output=True,
     )
-    done = subprocess.run(
-        [sys.executable, "run.py", "aggregate", str(out)], capture_output=True, text=True, cwd=ROOT
-    )
+    done = aggregate(out)
     assert done.returncode == 0, done.stderr + "".join(p.read_text() for p in out.glob("slurm-*"))
     same_results(reference, out)

@@ -23,6 +23,7 @@ from ..scenario import (
     apply_overrides,
     event_problems,
     field_type,
+    is_model,
     lines,
     load_scenario,
     path_problem,
@@ -130,7 +131,7 @@ class Experiment(_Strict):
             why = path_problem(path)
             if why is None and path.split(".")[0] in ("seed", "steps", "name", "description"):
                 why = "set by the experiment itself (seed, steps), not a design parameter"
-            if why is None and issubclass_model(field_type(path)):
+            if why is None and is_model(field_type(path)):
                 why = f"is a section; name one of its parameters, e.g. {path}.{_first(path)}"
             if why:
                 raise ValueError(f"{path}: {why}")
@@ -165,10 +166,6 @@ class Experiment(_Strict):
             if self.design.kind in ("sobol", "morris") and len(ranges) < 2:
                 raise ValueError(f"parameters: a {self.design.kind} design needs >= 2 parameters")
         return self
-
-
-def issubclass_model(node: Any) -> bool:
-    return isinstance(node, type) and issubclass(node, BaseModel)
 
 
 def _first(path: str) -> str:
