@@ -7,6 +7,7 @@ import math
 import os
 import re
 import shlex
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ examples:
   python run.py aggregate results/demo
   python run.py compare scenarios/baseline.yaml scenarios/strong_ip.yaml --replications 10
   python run.py report results/demo
+  python run.py viz
 
 Exit status: 0 on success, 1 when some runs of a sweep failed, 2 on bad input (the problems
 are printed one per line).
@@ -101,6 +103,16 @@ examples:
 
 Recomputes runs.parquet, the aggregates, the comparison, sensitivity and plots from what a
 sweep folder holds, finished or not, and says how many runs are missing or failed.
+"""
+
+VIZ_EXAMPLES = """\
+examples:
+  python run.py viz
+  python run.py viz --scenario scenarios/low_trust.yaml --port 8800
+  python run.py viz --host 0.0.0.0      # let other machines in the room connect
+
+Serves the class demo (a Mesa SolaraViz page: the network drawn live, levers, charts) until
+Ctrl-C, on 127.0.0.1 unless --host says otherwise. docs/classroom.md has a lesson plan.
 """
 
 FINALS = ("startups_alive", "mean_knowledge", "network_density", "mean_trust", "capital_gini")
@@ -237,6 +249,15 @@ def build_parser() -> argparse.ArgumentParser:
         _report_command,
     )
     report.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
+
+    viz = _command(
+        commands, "viz", "serve the class demo page (network, levers, charts)", VIZ_EXAMPLES, _viz
+    )
+    viz.add_argument(
+        "--scenario", help="scenario file it opens with (default: scenarios/classroom.yaml)"
+    )
+    viz.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    viz.add_argument("--port", type=_port, default=8765, help="port (8765)")
     return parser
 
 
@@ -517,6 +538,43 @@ def pd_options():
     import pandas as pd
 
     return pd.option_context("display.width", 200, "display.max_columns", 20)
+
+
+def _viz(args: argparse.Namespace) -> int:
+    """Check the scenario and the port, then become the Solara server of sim/app.py."""
+    from . import viz_assets
+    from .classroom import DEFAULT_SCENARIO, SCENARIOS
+
+    scenario = Path(args.scenario or DEFAULT_SCENARIO).resolve()
+    if args.scenario:
+        load_scenario(args.scenario)  # a bad file stops here, with its problems
+    shown = scenario.name if scenario.parent == SCENARIOS else str(scenario)
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as err:
+            print(f"cannot serve on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
+            return 2
+    for problem in viz_assets.ensure():
+        print(f"warning: {problem}; the page will ask cdn.jsdelivr.net instead", file=sys.stderr)
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "solara", "run", "sim.app", "--production", "--no-open"]
+    command += ["--host", args.host, "--port", str(args.port)]
+    path = os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "SIM_VIZ_SCENARIO": shown, "PYTHONPATH": path}
+    print(f"class demo: http://{args.host}:{args.port}/  ({shown}; Ctrl-C stops)")
+    sys.stdout.flush()
+    os.chdir(root)
+    os.execve(sys.executable, command, env)
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"got {value}; must be at most 65535")
+    return value
 
 
 def _positive(text: str) -> int:

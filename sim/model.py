@@ -107,6 +107,11 @@ class EcosystemModel(mesa.Model):
             self._agent_of[row] = AGENT_CLASSES[kind](self, row) if kind >= 0 else None
         self._agent_kind = want
 
+    @property
+    def series(self) -> dict[str, list[float]]:
+        """Every step metric, one value per step so far (read-only)."""
+        return self._series
+
     def metrics_frame(self) -> pd.DataFrame:
         """One row per step: `step`, `seed` and every metric."""
         frame = pd.DataFrame(self._series)

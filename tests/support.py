@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
+import pytest
+
 from sim.scenario import apply_changes
 from sim.schema import Scenario
 
@@ -18,3 +23,24 @@ def small(**changes) -> Scenario:
         "governance.public_allocation": 20.0,
     }
     return apply_changes(Scenario(), base | changes)
+
+
+# Debian's chromium, headless, with nothing that reaches out to the internet
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium() -> str:
+    """The chromium executable; the test fails in CI without it and is skipped elsewhere."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return found

@@ -4,9 +4,7 @@ files, its sections for comparison and grid sweeps, and the page in a real brows
 from __future__ import annotations
 
 import math
-import os
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -15,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from support import CHROMIUM_ARGS, chromium
 
 from sim.report import _num, _signed
 
@@ -209,23 +208,13 @@ def test_grid_and_sobol_reports_have_their_sections(tmp_path):
     assert f"<td>{_num(first['ST'])}</td>" in text
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def test_report_opens_in_headless_chromium_without_broken_images(compared):
-    if chromium() is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    executable = chromium()
     from playwright.sync_api import sync_playwright
 
     shot = compared / "report.png"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium(),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         failed: list[str] = []
         page.on("requestfailed", lambda request: failed.append(request.url))
