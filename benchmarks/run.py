@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +229,108 @@ def bench_single_run(workdir: Path) -> list[str]:
     ]
 
 
+def child_class_demo(steps: int) -> dict:
+    """In a child process: what the class demo page does each step (the model's month, the
+    layout, a network frame and a charts frame), timed part by part."""
+    from sim.classroom import ClassroomModel
+    from sim.drawing import ChartsPicture, NetworkPicture
+
+    model = ClassroomModel()
+    network, charts = NetworkPicture(), ChartsPicture(model.params.steps)
+    times: dict[str, list[float]] = {"step": [], "network": [], "charts": []}
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.step()
+        stepped = time.perf_counter()
+        network.png(model.state, model.layout.pos, f"Month {model.steps}")
+        drawn = time.perf_counter()
+        charts.png(model.series)
+        done = time.perf_counter()
+        times["step"].append(stepped - start)
+        times["network"].append(drawn - stepped)
+        times["charts"].append(done - drawn)
+    times["total"] = [sum(parts) for parts in zip(*times.values(), strict=True)]
+    times["actors"] = [float(model.state.actors.alive.sum())]
+    return times
+
+
+def browser_steps(clicks: int, workdir: Path) -> list[float] | None:
+    """Seconds from pressing Step on the served page to the new month and both new pictures
+    being shown in headless Chromium; None without chromium."""
+    import shutil
+    import socket
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (workdir / "viz.log").open("w")
+    command = [sys.executable, str(ROOT / "run.py"), "viz", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    shown = """([month, old]) => document.body.innerText.includes(`Month ${month} of`) &&
+        Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0
+            && !old.includes(i.src)).length === 2"""
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            for _ in range(240):  # the server takes a few seconds to start
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    break
+                except Exception:
+                    time.sleep(0.5)
+            page.wait_for_function(shown, arg=[0, []], timeout=120_000)
+            latencies = []
+            for month in range(1, clicks + 1):
+                old = page.evaluate("Array.from(document.images).map(i => i.src)")
+                start = time.perf_counter()
+                page.get_by_role("button", name="Step").click()
+                page.wait_for_function(shown, arg=[month, old], polling="raf")
+                latencies.append(time.perf_counter() - start)
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+    return latencies
+
+
+def bench_class_demo(workdir: Path) -> list[str]:
+    """The class demo at its default scenario: step plus redraw, on the server and as seen in
+    a browser."""
+    command = [sys.executable, __file__, "--child-class-demo", "120"]
+    times = json.loads(measured(command)["stdout"])
+
+    def row(name: str, values: list[float]) -> str:
+        ms = 1000 * np.asarray(values)
+        return (
+            f"| {name} | {ms.mean():.0f} | {np.median(ms):.0f} | {np.percentile(ms, 95):.0f} | "
+            f"{ms.max():.0f} | {(ms > 200).sum()} |"
+        )
+
+    rows = [row(name, times[name]) for name in ("step", "network", "charts", "total")]
+    clicks = browser_steps(30, workdir)
+    if clicks is not None:
+        rows.append(row("in Chromium: Step pressed to new pictures shown", clicks))
+    return [
+        "### Class demo: a step plus redraw (scenarios/classroom.yaml)",
+        "",
+        f"120 months of the classroom scenario (about {times['actors'][0]:.0f} actors at the "
+        "end). *step*: the model's month and the layout's nudge; *network*, *charts*: the "
+        "PNG frames the page shows. The browser row presses Step 30 times on the page served "
+        "by `run.py viz` and waits for the new month and both new pictures (it includes "
+        "Solara's round trip and the browser's decoding).",
+        "",
+        "| part | mean (ms) | median (ms) | p95 (ms) | max (ms) | steps over 200 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+
+
 def bench_sweep_throughput(workdir: Path) -> list[str]:
     """The same 40 runs on 1 and on 2 worker processes."""
     exp = {
@@ -342,6 +446,7 @@ BENCHMARKS: dict[str, Callable[[Path], list[str]]] = {
     "sweep_parent_memory": bench_sweep_parent_memory,
     "sweep_runner_overhead": bench_sweep_runner_overhead,
     "batch_run_rival": bench_batch_run_rival,
+    "class_demo": bench_class_demo,
 }
 
 
@@ -383,7 +488,11 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run the benchmarks whose name contains this")
     parser.add_argument("--child-single", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-batch-run", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child-class-demo", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_class_demo:
+        print(json.dumps(child_class_demo(args.child_class_demo)))
+        return 0
     if args.child_single:
         print(json.dumps(child_single(*args.child_single)))
         return 0
