@@ -1,6 +1,6 @@
 """The class demo: a Mesa SolaraViz page with the live network, levers and charts.
 
-Start it with `python run.py viz` (or `solara run sim/app.py`). The levers start at the
+Start it with `python run.py viz` (or `solara run sim.app`). The levers start at the
 chosen scenario's values; move them and press Reset to rebuild the ecosystem with them.
 """
 
@@ -29,7 +29,7 @@ def model_params(model: ClassroomModel) -> dict[str, Any]:
     }
     for name, value in lever_values(model.params).items():
         lever = LEVERS[name]
-        if lever.is_switch:
+        if lever.switch:
             params[name] = {"type": "Checkbox", "value": value, "label": lever.label}
             continue
         whole = isinstance(value, int) and float(lever.step).is_integer()

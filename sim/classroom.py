@@ -32,6 +32,7 @@ class Lever:
     low: float = 0.0
     high: float = 1.0
     step: float = 0.05
+    switch: bool = False  # an on/off field: a checkbox rather than a slider
 
     def read(self, scenario: Scenario) -> Any:
         """The lever's value in `scenario` (that of its first field)."""
@@ -48,10 +49,6 @@ class Lever:
             scale = value / math.sqrt(old[0] * old[1]) if isinstance(old, tuple) else None
             out[path] = [old[0] * scale, old[1] * scale] if scale is not None else value
         return out
-
-    @property
-    def is_switch(self) -> bool:
-        return isinstance(self.low, bool)
 
 
 LEVERS: dict[str, Lever] = {
@@ -75,10 +72,10 @@ LEVERS: dict[str, Lever] = {
         1,
     ),
     "reputation": Lever(
-        "Victims' partners hear of defections", ("trust.reputation_sharing",), False, True
+        "Victims' partners hear of defections", ("trust.reputation_sharing",), switch=True
     ),
-    "grants": Lever("University grants", ("governance.grants",), False, True),
-    "sandbox": Lever("Regulatory sandbox", ("governance.sandbox",), False, True),
+    "grants": Lever("University grants", ("governance.grants",), switch=True),
+    "sandbox": Lever("Regulatory sandbox", ("governance.sandbox",), switch=True),
 }
 
 
@@ -118,6 +115,7 @@ class ClassroomModel(EcosystemModel):
         grants: bool | None = None,
         sandbox: bool | None = None,
     ):
+        # the lever arguments that were given (Mesa passes each slider as a keyword)
         levers = {k: v for k, v in locals().items() if k in LEVERS and v is not None}
         self.refused: list[str] = []
         built = self._settle(Path(preset), levers, more)
