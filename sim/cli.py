@@ -563,6 +563,7 @@ def _viz(args: argparse.Namespace) -> int:
     command += ["--host", args.host, "--port", str(args.port)]
     path = os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))
     env = {**os.environ, "SIM_VIZ_SCENARIO": shown, "PYTHONPATH": path}
+    env.setdefault("SOLARA_CHECK_HOOKS", "off")  # its warnings concern Mesa's code, not a user's
     print(f"class demo: http://{args.host}:{args.port}/  ({shown}; Ctrl-C stops)")
     sys.stdout.flush()
     os.chdir(root)
