@@ -342,6 +342,46 @@ def bench_class_demo(workdir: Path) -> list[str]:
     ]
 
 
+def child_recording(record: bool) -> dict:
+    """In a child process: the shipped baseline, with every record kept or none."""
+    from sim import load_scenario
+    from sim.model import EcosystemModel
+    from sim.records import RECORDS
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    if record:
+        scenario = scenario.model_copy(update={"record": list(RECORDS)})
+    start = time.perf_counter()
+    model = EcosystemModel(scenario)
+    model.run()
+    tables = model.records()
+    return {"run_s": time.perf_counter() - start, "rows": sum(len(t) for t in tables.values())}
+
+
+def bench_recording(workdir: Path) -> list[str]:
+    """The baseline with and without every agent-level record (fastest of 5 each)."""
+    runs = {}
+    for record in (False, True):
+        command = [sys.executable, __file__, "--child-recording", str(int(record))]
+        tries = [json.loads(measured(command)["stdout"]) for _ in range(5)]
+        runs[record] = min(tries, key=lambda t: t["run_s"])
+    extra = runs[True]["run_s"] / runs[False]["run_s"] - 1
+    return [
+        "### Recording: the baseline with and without agent-level records",
+        "",
+        "scenarios/baseline.yaml as shipped (120 months), build and run, plus building the "
+        "record tables; the fastest of 5 runs each.",
+        "",
+        "| records | run (s) | rows |",
+        "|---|---:|---:|",
+        f"| none | {runs[False]['run_s']:.2f} | 0 |",
+        f"| actors, innovations, deals, ties | {runs[True]['run_s']:.2f} | "
+        f"{runs[True]['rows']:,} |",
+        "",
+        f"Recording everything costs {extra:+.1%} run time.",
+    ]
+
+
 def bench_sweep_throughput(workdir: Path) -> list[str]:
     """The same 40 runs on 1 and on 2 worker processes."""
     exp = {
@@ -458,6 +498,7 @@ BENCHMARKS: dict[str, Callable[[Path], list[str]]] = {
     "sweep_runner_overhead": bench_sweep_runner_overhead,
     "batch_run_rival": bench_batch_run_rival,
     "class_demo": bench_class_demo,
+    "recording": bench_recording,
 }
 
 
@@ -500,7 +541,11 @@ def main() -> int:
     parser.add_argument("--child-single", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-batch-run", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--child-class-demo", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-recording", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_recording is not None:
+        print(json.dumps(child_recording(bool(args.child_recording))))
+        return 0
     if args.child_class_demo:
         print(json.dumps(child_class_demo(args.child_class_demo)))
         return 0

@@ -147,6 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_natural, help="root seed (default: the scenario's)")
     run.add_argument("--steps", type=_natural, help="months to simulate (default: scenario's)")
     _set_option(run, "a parameter, e.g. population.startup.count=300")
+    run.add_argument(
+        "--record",
+        type=_records,
+        metavar="KINDS",
+        help="agent-level records to write, comma-separated: actors,innovations,deals,ties",
+    )
+    run.add_argument(
+        "--export-network",
+        choices=("gexf", "graphml"),
+        help="write snapshots of the partnership network into OUT/network/ (Gephi, networkx)",
+    )
+    run.add_argument(
+        "--every", type=_positive, default=12, help="months between network snapshots (12)"
+    )
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
 
     validate = _command(
@@ -291,7 +305,7 @@ def _run(args: argparse.Namespace) -> int:
     from .output import step_totals, write_run
     from .runner import run_scenario
 
-    given = {"seed": args.seed, "steps": args.steps}
+    given = {"seed": args.seed, "steps": args.steps, "record": args.record}
     overrides = [*args.set, *(f"{k}={v}" for k, v in given.items() if v is not None)]
     scenario = load_scenario(args.scenario, overrides)
     out = args.out or Path("results") / _folder_name(scenario.name)
@@ -300,8 +314,16 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"{out}: cannot create output folder: {err.strerror}", file=sys.stderr)
         return 2
+    after_step = None
+    if args.export_network:
+        from .network_export import export
+
+        def after_step(model) -> None:
+            if model.steps % args.every == 0 or model.steps == scenario.steps:
+                export(model.state, out / "network", args.export_network)
+
     start = time.perf_counter()
-    model, df = run_scenario(scenario)
+    model, df = run_scenario(scenario, after_step=after_step)
     wall_time = time.perf_counter() - start
     paths = write_run(out, scenario, model, df, wall_time)
 
@@ -568,6 +590,19 @@ def _viz(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     os.chdir(root)
     os.execve(sys.executable, command, env)
+
+
+def _records(text: str) -> str:
+    """An argparse type: record names, comma-separated, as a YAML list for --set."""
+    from .records import RECORDS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in RECORDS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}; must be one or more of {', '.join(RECORDS)}, comma-separated"
+        )
+    return "[" + ", ".join(names) + "]"
 
 
 def _port(text: str) -> int:

@@ -19,6 +19,7 @@ from .mechanisms import (
     partnering,
     research,
 )
+from .records import Recorder
 from .scenario import apply_changes
 from .schema import KINDS, Scenario
 from .state import State
@@ -37,6 +38,9 @@ class EcosystemModel(mesa.Model):
         expected = sum(getattr(scenario.population, k).count for k in KINDS)
         self.state = State(scenario.fields, capacity=max(64, int(expected * 1.5)))
         population.build(self.state, scenario, self.rng)
+        if scenario.record:
+            self.state.recorder = Recorder(scenario.record)
+            self.state.recorder.track(self.state)
         self._agent_of: list[Actor | None] = []
         self._agent_kind = np.empty(0, dtype=np.int8)  # kind of each row's agent, -1 for none
         self._sync_agents()
@@ -71,7 +75,7 @@ class EcosystemModel(mesa.Model):
         finance.failures(s, self.params)
         entry.entry(s, self.params, rng)  # 9. entry
         self._sync_agents()
-        self._record()  # 10. metrics
+        self._record()  # 10. metrics (and agent-level records, when kept)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Run `steps` months (default: the scenario's) and return the per-step metrics."""
@@ -91,6 +95,15 @@ class EcosystemModel(mesa.Model):
     def _record(self) -> None:
         for name, value in metrics.step_metrics(self.state, self.params).items():
             self._series[name].append(value)
+        if self.state.recorder is not None:
+            self.state.recorder.end_of_step(self.state)
+
+    def records(self) -> dict[str, pd.DataFrame]:
+        """The agent-level records the scenario asked for (`record:`), each with the seed."""
+        if self.state.recorder is None:
+            return {}
+        frames = self.state.recorder.frames(self.state, self.params.ip.patent_term)
+        return {name: frame.assign(seed=self.seed) for name, frame in frames.items()}
 
     def _sync_agents(self) -> None:
         """Create, remove or replace Mesa agents whose rows were born, ended or changed kind."""

@@ -23,15 +23,21 @@ PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow")
 def write_run(
     out_dir: str | Path, scenario: Scenario, model: Any, df: pd.DataFrame, wall_time: float
 ) -> dict[str, Path]:
-    """Write timeseries.parquet, summary.json and timeseries.png atomically into `out_dir`."""
+    """Write timeseries.parquet, summary.json and timeseries.png atomically into `out_dir`,
+    and a Parquet file per agent-level record the scenario keeps (actors.parquet, ...)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = make_summary(scenario, model, df, wall_time)
     title = f"{scenario.name} (seed {model.seed})"
+    records = {
+        name: write_parquet(out / f"{name}.parquet", frame)
+        for name, frame in model.records().items()
+    }
     return {
         "timeseries": write_parquet(out / "timeseries.parquet", df),
         "summary": write_json(out / "summary.json", plain(summary)),
         "plot": atomic_write(out / "timeseries.png", lambda p: plot_timeseries(df, p, title)),
+        **records,
     }
 
 

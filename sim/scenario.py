@@ -24,7 +24,13 @@ M = typing.TypeVar("M", bound=BaseModel)
 
 PRESETS = {"trust.preset": TRUST_PRESETS, "ip.regime": IP_PRESETS}
 _SECTIONS = {"scenario": "name, population, ...", "experiment": "name, baseline, parameters, ..."}
-FIXED_IN_RUN = ("fields", "seed", "steps", "events")  # top-level keys an event may not change
+FIXED_IN_RUN = (
+    "fields",
+    "seed",
+    "steps",
+    "events",
+    "record",
+)  # top-level keys an event may not change
 
 _BOUNDS = {
     "greater_than_equal": ("ge", ">="),

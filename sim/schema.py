@@ -438,6 +438,9 @@ class Scenario(Section):
     market: Market = Market()
     entry: Entry = Entry()
     events: list[Event] = Field([], description="timed what-if changes")
+    record: list[Literal["actors", "innovations", "deals", "ties"]] = Field(
+        [], description="agent-level records to keep (sim/records.py); none by default"
+    )
 
     @model_validator(mode="after")
     def _fit_fields(self):

@@ -101,6 +101,7 @@ def tie_table(capacity: int) -> Table:
     (relational mixed with structural), refreshed each step."""
     return Table(
         {
+            "id": (np.int64, (), -1),
             "a": (np.int64, (), -1),
             "b": (np.int64, (), -1),
             "trust_ab": (np.float64, (), 0.0),
@@ -127,7 +128,8 @@ def equity_table(capacity: int) -> Table:
 
 
 def product_table(capacity: int) -> Table:
-    """Products: owner, field, monthly value, launch and end steps, imitation flag."""
+    """Products: owner, field, monthly value, launch and end steps, imitation flag, and the
+    innovation they came from (-1 for an imitation)."""
     return Table(
         {
             "owner": (np.int64, (), -1),
@@ -136,6 +138,7 @@ def product_table(capacity: int) -> Table:
             "launch": (np.int32, (), 0),
             "end": (np.int32, (), 0),
             "imitation": (np.bool_, (), False),
+            "innovation": (np.int64, (), -1),
         },
         capacity,
     )
@@ -159,6 +162,8 @@ class State:
         self.innovations: dict[str, np.ndarray] = {}
         self.spinoff_parents = np.empty(0, dtype=np.int64)
         self.formats: list[dict] = []  # jams and challenges under way
+        self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
+        self.recorder = None  # a records.Recorder when the run records agent-level data
         self._adjacency: tuple[tuple, sp.csr_matrix] | None = None  # (key of the ties, matrix)
 
     # --- money -----------------------------------------------------------------------
@@ -229,7 +234,16 @@ class State:
         e = self.equity
         e.keep(~gone[e.company[: e.n]])
         t = self.ties
-        t.keep(~(gone[t.a[: t.n]] | gone[t.b[: t.n]]))
+        broken = gone[t.a[: t.n]] | gone[t.b[: t.n]]
+        if self.recorder is not None:
+            self.recorder.ties_ended(self, np.flatnonzero(broken), "partner left")
+        t.keep(~broken)
+
+    def new_ids(self, what: str, count: int) -> np.ndarray:
+        """`count` fresh ids for ties or innovations (they number those of the run from 0)."""
+        first = self.made[what]
+        self.made[what] = first + count
+        return np.arange(first, first + count)
 
     def marks(self, rows: np.ndarray) -> np.ndarray:
         """A boolean per actor row, true for `rows`: membership tests by indexing (np.isin

@@ -51,6 +51,8 @@ def exchange(state: State, params: Scenario) -> None:
     state.transfer(payers, payees, np.full(len(payers), fee))
     state.counts["licences"] += len(payers)
     state.counts["licensing_fees"] += fee * len(payers)
+    if state.recorder is not None:
+        state.recorder.licences(state, payees)
 
 
 def opportunism(state: State, params: Scenario, rng: np.random.Generator) -> None:

@@ -128,6 +128,8 @@ def venture_capital(state: State, params: Scenario, rng: np.random.Generator) ->
     rows = e.add(len(s))
     e.owner[rows], e.company[rows], e.stake[rows] = v, s, stake
     state.transfer(v, s, ticket)
+    if state.recorder is not None:
+        state.recorder.investments(state, v, s, a.rounds[s], ticket, pre, stake)
     a.rounds[s] += 1
     state.counts["vc_invested"] += float(ticket.sum())
     state.counts["vc_deals"] += len(s)
@@ -149,6 +151,9 @@ def _pay_owners(state: State, companies: np.ndarray, prices: np.ndarray, payers=
     state.counts["vc_returned"] += float(amount[investors].sum())
     state.counts["university_equity_income"] += float(amount[a.kind[owner] == UNIVERSITY].sum())
     founders = prices - np.bincount(company, amount, minlength=a.n)[companies]
+    if state.recorder is not None:
+        buyers = np.full(len(companies), -1) if payers is None else payers
+        state.recorder.exits(state, companies, prices, buyers, owner, company, amount, founders)
     if payers is None:
         state.earn(owner, amount, "public_markets")
     else:

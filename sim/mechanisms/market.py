@@ -20,11 +20,12 @@ def approval_delay(state: State, params: Scenario, owners: np.ndarray, fields: n
     return delay.astype(np.int32)
 
 
-def _add_products(state, owners, fields, values, launch, end, imitation) -> None:
+def _add_products(state, owners, fields, values, launch, end, imitation, innovation=-1) -> None:
     p = state.products
     rows = p.add(len(owners))
     p.owner[rows], p.field[rows], p.value[rows] = owners, fields, values
     p.launch[rows], p.end[rows], p.imitation[rows] = launch, end, imitation
+    p.innovation[rows] = innovation
 
 
 def submit(state: State, params: Scenario) -> None:
@@ -41,7 +42,10 @@ def submit(state: State, params: Scenario) -> None:
         launch,
         launch + params.market.product_life,
         False,
+        inn["id"][firm],
     )
+    inn["launch"] = np.full(len(firm), -1, dtype=np.int32)
+    inn["launch"][firm] = launch
 
 
 def _active(state: State) -> np.ndarray:
@@ -105,6 +109,8 @@ def sell(state: State, params: Scenario) -> None:
     owners = p.owner[active]
     a.product_revenue[: a.n] = np.bincount(owners, revenue, minlength=a.n)
     state.earn(owners, revenue, "product_sales")
+    if state.recorder is not None:
+        state.recorder.revenue(p.innovation[active], revenue)
     state.counts["product_revenue"] += float(revenue.sum())
     state.counts["active_products"] = float(len(active))
     p.keep((p.end[:n] > state.t) & a.alive[p.owner[:n]])

@@ -39,6 +39,9 @@ def dissolve(state: State, params: Scenario) -> None:
     distrust = np.minimum(t.eff_ab[:m], t.eff_ba[:m]) < params.trust.floor
     ending = stale | distrust
     state.counts["ties_dissolved"] += int(ending.sum())
+    if state.recorder is not None:
+        ended = np.flatnonzero(ending)
+        state.recorder.ties_ended(state, ended, np.where(distrust[ended], "distrust", "stale"))
     t.keep(~ending)
 
 
@@ -200,11 +203,14 @@ def _form(
 
     t = state.ties
     rows = t.add(len(lo))
+    t.id[rows] = state.new_ids("ties", len(rows))
     t.a[rows], t.b[rows] = lo, hi
     trust0 = params.trust.initial
     t.trust_ab[rows] = t.trust_ba[rows] = t.eff_ab[rows] = t.eff_ba[rows] = trust0
     t.formed[rows] = t.last_success[rows] = state.t
     state.counts["ties_formed"] += len(rows)
+    if state.recorder is not None:
+        state.recorder.ties_formed(state, rows)
     state.counts["tie_distance_sum"] += float(cognitive_distance(state, lo, hi).sum())
     state.counts["cross_kind_ties_formed"] += int(
         (state.actors.kind[lo] != state.actors.kind[hi]).sum()

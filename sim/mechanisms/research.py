@@ -69,6 +69,7 @@ def research(state: State, params: Scenario, rng: np.random.Generator) -> None:
     a.recent_value[rows] *= kp.value_memory
     a.recent_value[who] += value[success]
     state.innovations = {
+        "id": state.new_ids("innovations", len(who)),
         "actor": who,
         "kind": kind[success],
         "field": state.main_field(who),

@@ -1,0 +1,155 @@
+"""Agent-level records: they agree with the per-step metrics over full runs of every shipped
+scenario, cost nothing when off and change no result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.model import EcosystemModel
+from sim.records import RECORDS
+from sim.scenario import apply_changes, load_scenario
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+
+
+def recorded(path: Path, **changes):
+    scenario = apply_changes(load_scenario(path), {"record": list(RECORDS), **changes})
+    model = EcosystemModel(scenario)
+    frame = model.run()
+    return model, frame, model.records()
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_records_agree_with_the_step_metrics(path):
+    _, frame, rec = recorded(path)
+    total = frame.sum()
+    actors, inn, deals, ties = rec["actors"], rec["innovations"], rec["deals"], rec["ties"]
+    assert len(inn) == total["innovations"]
+    assert (inn["ip"] == "patented").sum() == total["patents_granted"]
+    assert np.isclose(inn["value"].sum(), total["innovation_value"])
+    invest = deals[deals["event"] == "investment"]
+    assert np.isclose(invest["amount"].sum(), total["vc_invested"])
+    assert len(invest) == total["vc_deals"]
+    kind = actors.set_index("actor")["kind"]
+    exits = deals[(deals["event"] != "investment") & (deals["owner"] >= 0)]
+    to_funds = exits[kind.reindex(exits["owner"]).to_numpy() == "investor"]
+    assert np.isclose(to_funds["amount"].sum(), total["vc_returned"])
+    assert (actors["origin"] != "initial").sum() == total["startups_founded"]
+    assert (actors["end"] == "failed").sum() == total["startups_failed"]
+    assert (actors["end"] == "acquired").sum() == total["startups_acquired"]
+    assert actors["ipo_step"].notna().sum() == total["startups_ipo"]
+    assert len(ties) == total["ties_formed"]
+    assert ties["reason"].isin(["stale", "distrust"]).sum() == total["ties_dissolved"]
+
+
+def test_recording_changes_no_result_and_repeats_exactly():
+    path = SCENARIOS[0].parent / "small.yaml"
+    plain = EcosystemModel(load_scenario(path))
+    assert plain.records() == {}
+    model, frame, first = recorded(path)
+    assert frame.equals(plain.run())
+    _, _, again = recorded(path)
+    for name in RECORDS:
+        assert first[name].equals(again[name]), name
+        assert (first[name]["seed"] == model.seed).all()
+
+
+def test_records_hold_what_they_promise():
+    _, _, rec = recorded(SCENARIOS[0].parent / "small.yaml")
+    actors, inn, deals, ties = rec["actors"], rec["innovations"], rec["deals"], rec["ties"]
+    bought = actors[actors["end"] == "acquired"]
+    assert (bought["acquirer"] >= 0).all() and (
+        actors["capital_peak"] >= actors["capital_end"]
+    ).all()
+    spinoffs = actors[actors["origin"] == "spin-off"]
+    assert (actors.set_index("actor").loc[spinoffs["parent"], "kind"] == "university").all()
+    assert inn["fields"].map(len).ge(1).all() and (inn["revenue"] >= 0).all()
+    assert inn["licensed"].sum() <= (inn["ip"] == "patented").sum()
+    firm = inn["kind"].isin(["startup", "corporate"])
+    assert inn.loc[firm, "launch"].notna().all() and inn.loc[~firm, "launch"].isna().all()
+    exits = deals[deals["event"] != "investment"]
+    paid = exits.groupby(["step", "startup"]).agg(total=("amount", "sum"), price=("price", "first"))
+    assert np.allclose(paid["total"], paid["price"])  # owners and founders share the price
+    assert (ties["formed"] <= ties["ended"].fillna(np.inf)).all()
+    assert set(ties["reason"]) <= {"stale", "distrust", "partner left", "alive at end"}
+
+
+def test_run_writes_records_and_network_snapshots(tmp_path):
+    import subprocess
+    import sys
+
+    import networkx as nx
+    import pandas as pd
+
+    root = SCENARIOS[0].parent.parent
+    done = subprocess.run(
+        [
+            sys.executable,
+            "run.py",
+            "run",
+            "scenarios/small.yaml",
+            "--record",
+            "actors,ties",
+            "--export-network",
+            "graphml",
+            "--every",
+            "12",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    actors = pd.read_parquet(tmp_path / "actors.parquet")
+    ties = pd.read_parquet(tmp_path / "ties.parquet")
+    assert not (tmp_path / "deals.parquet").exists() and len(actors) and len(ties)
+    snapshots = sorted((tmp_path / "network").glob("*.graphml"))
+    assert [p.name for p in snapshots] == [f"month-{m:04d}.graphml" for m in (12, 24, 36)]
+    g = nx.read_graphml(snapshots[-1])
+    alive = actors[actors["ended"].isna()]
+    assert g.number_of_nodes() == len(alive)
+    assert g.number_of_edges() == (ties["reason"] == "alive at end").sum()
+    assert {"kind", "capital"} <= set(next(iter(g.nodes(data=True)))[1])
+    bad = subprocess.run(
+        [sys.executable, "run.py", "run", "scenarios/small.yaml", "--record", "people"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert bad.returncode == 2 and "must be one or more of actors" in bad.stderr
+
+
+def test_the_analysing_runs_examples_run(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    root = SCENARIOS[0].parent.parent
+    done = subprocess.run(
+        [
+            sys.executable,
+            "run.py",
+            "run",
+            "scenarios/small.yaml",
+            "--record",
+            "actors,innovations,deals,ties",
+            "--export-network",
+            "gexf",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    text = (root / "docs" / "analysing-runs.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 5
+    code = "\n".join(blocks).replace('"results/records"', repr(str(tmp_path)))
+    exec(compile(code, "docs/analysing-runs.md", "exec"), {})
