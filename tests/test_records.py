@@ -3,16 +3,22 @@ scenario, cost nothing when off and change no result."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.model import EcosystemModel
 from sim.records import RECORDS
 from sim.scenario import apply_changes, load_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
 def recorded(path: Path, **changes):
@@ -46,7 +52,7 @@ def test_records_agree_with_the_step_metrics(path):
 
 
 def test_recording_changes_no_result_and_repeats_exactly():
-    path = SCENARIOS[0].parent / "small.yaml"
+    path = ROOT / "scenarios" / "small.yaml"
     plain = EcosystemModel(load_scenario(path))
     assert plain.records() == {}
     model, frame, first = recorded(path)
@@ -58,7 +64,7 @@ def test_recording_changes_no_result_and_repeats_exactly():
 
 
 def test_records_hold_what_they_promise():
-    _, _, rec = recorded(SCENARIOS[0].parent / "small.yaml")
+    _, _, rec = recorded(ROOT / "scenarios" / "small.yaml")
     actors, inn, deals, ties = rec["actors"], rec["innovations"], rec["deals"], rec["ties"]
     bought = actors[actors["end"] == "acquired"]
     assert (bought["acquirer"] >= 0).all() and (
@@ -77,32 +83,22 @@ def test_records_hold_what_they_promise():
     assert set(ties["reason"]) <= {"stale", "distrust", "partner left", "alive at end"}
 
 
+def run(*args: str) -> subprocess.CompletedProcess:
+    """`python run.py run scenarios/small.yaml ARGS...` from the project folder."""
+    command = [sys.executable, "run.py", "run", "scenarios/small.yaml", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+
+
 def test_run_writes_records_and_network_snapshots(tmp_path):
-    import subprocess
-    import sys
-
-    import networkx as nx
-    import pandas as pd
-
-    root = SCENARIOS[0].parent.parent
-    done = subprocess.run(
-        [
-            sys.executable,
-            "run.py",
-            "run",
-            "scenarios/small.yaml",
-            "--record",
-            "actors,ties",
-            "--export-network",
-            "graphml",
-            "--every",
-            "12",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
+    done = run(
+        "--record",
+        "actors,ties",
+        "--export-network",
+        "graphml",
+        "--every",
+        "12",
+        "--out",
+        str(tmp_path),
     )
     assert done.returncode == 0, done.stderr
     actors = pd.read_parquet(tmp_path / "actors.parquet")
@@ -115,40 +111,21 @@ def test_run_writes_records_and_network_snapshots(tmp_path):
     assert g.number_of_nodes() == len(alive)
     assert g.number_of_edges() == (ties["reason"] == "alive at end").sum()
     assert {"kind", "capital"} <= set(next(iter(g.nodes(data=True)))[1])
-    bad = subprocess.run(
-        [sys.executable, "run.py", "run", "scenarios/small.yaml", "--record", "people"],
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
+    bad = run("--record", "people")
     assert bad.returncode == 2 and "must be one or more of actors" in bad.stderr
 
 
 def test_the_analysing_runs_examples_run(tmp_path):
-    import re
-    import subprocess
-    import sys
-
-    root = SCENARIOS[0].parent.parent
-    done = subprocess.run(
-        [
-            sys.executable,
-            "run.py",
-            "run",
-            "scenarios/small.yaml",
-            "--record",
-            "actors,innovations,deals,ties",
-            "--export-network",
-            "gexf",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
+    done = run(
+        "--record",
+        "actors,innovations,deals,ties",
+        "--export-network",
+        "gexf",
+        "--out",
+        str(tmp_path),
     )
     assert done.returncode == 0, done.stderr
-    text = (root / "docs" / "analysing-runs.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "analysing-runs.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     assert len(blocks) >= 5
     code = "\n".join(blocks).replace('"results/records"', repr(str(tmp_path)))
