@@ -379,6 +379,37 @@ def bench_recording(workdir: Path) -> list[str]:
         f"{runs[True]['rows']:,} |",
         "",
         f"Recording everything costs {extra:+.1%} run time.",
+        "",
+        *_sweep_recording(workdir),
+    ]
+
+
+def _sweep_recording(workdir: Path, runs: int = 20) -> list[str]:
+    """The same sweep of baseline runs on 2 processes with and without every record."""
+    from sim.records import RECORDS
+
+    exp = {
+        "name": "recording",
+        "baseline": str(ROOT / "scenarios" / "baseline.yaml"),
+        "replications": runs,
+        "outcomes": ["innovations"],
+    }
+    plain = timed_sweep(exp, 2, workdir)
+    kept = timed_sweep(exp | {"name": "recorded", "record": list(RECORDS)}, 2, workdir)
+    folders = [workdir / "recorded-2" / name for name in RECORDS]
+    size = sum(p.stat().st_size for f in folders for p in f.glob("*.parquet")) / 2**20
+    extra = kept["run_s"] / plain["run_s"] - 1
+    return [
+        f"In a sweep ({runs} runs of the baseline on 2 processes), streaming every record "
+        "to Parquet parts:",
+        "",
+        "| records | running (s) | parent peak RSS (MB) | record folders on disk (MB) |",
+        "|---|---:|---:|---:|",
+        f"| none | {plain['run_s']:.1f} | {plain['peak_mb']:.0f} | 0 |",
+        f"| actors, innovations, deals, ties | {kept['run_s']:.1f} | {kept['peak_mb']:.0f} "
+        f"| {size:.1f} |",
+        "",
+        f"Recording in a sweep costs {extra:+.1%} running time.",
     ]
 
 

@@ -147,12 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_natural, help="root seed (default: the scenario's)")
     run.add_argument("--steps", type=_natural, help="months to simulate (default: scenario's)")
     _set_option(run, "a parameter, e.g. population.startup.count=300")
-    run.add_argument(
-        "--record",
-        type=_records,
-        metavar="KINDS",
-        help="agent-level records to write, comma-separated: actors,innovations,deals,ties",
-    )
+    _record_option(run)
     run.add_argument(
         "--export-network",
         choices=("gexf", "graphml"),
@@ -196,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the runs it would make, run nothing"
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _record_option(sweep)
     cluster = sweep.add_argument_group("clusters (see docs/cluster.md)")
     cluster.add_argument(
         "--backend", choices=("local", "dask", "slurm"), help="where runs execute (default: local)"
@@ -254,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
     compare.add_argument("--out", type=Path, help="output folder (default: results/compare-...)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    _record_option(compare)
 
     report = _command(
         commands,
@@ -288,6 +285,15 @@ def _command(commands, name: str, summary: str, examples: str, handler) -> argpa
     return command
 
 
+def _record_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--record",
+        type=_records,
+        metavar="KINDS",
+        help="agent-level records to write, comma-separated: actors,innovations,deals,ties",
+    )
+
+
 def _set_option(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument(
         "--set",
@@ -306,7 +312,7 @@ def _run(args: argparse.Namespace) -> int:
     from .runner import run_scenario
 
     given = {"seed": args.seed, "steps": args.steps, "record": args.record}
-    overrides = [*args.set, *(f"{k}={v}" for k, v in given.items() if v is not None)]
+    overrides = [*args.set, *(f"{k}={_yaml(v)}" for k, v in given.items() if v is not None)]
     scenario = load_scenario(args.scenario, overrides)
     out = args.out or Path("results") / _folder_name(scenario.name)
     try:
@@ -374,6 +380,7 @@ def _sweep(args: argparse.Namespace) -> int:
         "backend.slurm.walltime": args.walltime,
         "backend.slurm.jobs": args.slurm_jobs,
         "backend.slurm.adaptive": args.adaptive or None,
+        "record": args.record,
     }
     if args.address and not args.backend:
         given["backend.kind"] = "dask"
@@ -455,10 +462,10 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def _yaml(value: object) -> str:
-    """A command-line value as YAML text for an override (strings quoted)."""
+    """A command-line value as YAML text for an override (strings and lists as JSON)."""
     import json
 
-    return json.dumps(value) if isinstance(value, str) else str(value).lower()
+    return json.dumps(value) if isinstance(value, str | list) else str(value).lower()
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -467,7 +474,7 @@ def _compare(args: argparse.Namespace) -> int:
     from .experiment.sweep import run_sweep
 
     loaded = comparison_experiment(
-        args.baseline, args.others, args.replications, args.steps, args.seed
+        args.baseline, args.others, args.replications, args.steps, args.seed, args.record or []
     )
     out = args.out or Path("results") / _folder_name(loaded.experiment.name)
     jobs = args.jobs or os.cpu_count() or 1
@@ -519,12 +526,15 @@ def _ran(done, jobs: int, where: str = "local") -> str:
 
 def _report(done, prefix: str) -> int:
     """Print a sweep's outcome; exit status 1 if runs failed or are missing."""
+    from .records import RECORDS
+
     print(
         f"{prefix}{done.ok} of {done.planned} runs ok, {done.failed} failed, {done.missing} missing"
     )
+    records = "".join(f"{name}/, " for name in RECORDS if (done.out / name).is_dir())
     print(
-        f"wrote {done.out}: runs.parquet, timeseries/, aggregate.csv, comparison.csv, plots/, "
-        "report.html"
+        f"wrote {done.out}: runs.parquet, timeseries/, {records}aggregate.csv, comparison.csv, "
+        "plots/, report.html"
     )
     for note in done.notes:
         print(f"note: {note}")
@@ -592,8 +602,8 @@ def _viz(args: argparse.Namespace) -> int:
     os.execve(sys.executable, command, env)
 
 
-def _records(text: str) -> str:
-    """An argparse type: record names, comma-separated, as a YAML list for --set."""
+def _records(text: str) -> list[str]:
+    """An argparse type: record names, comma-separated."""
     from .records import RECORDS
 
     names = [name.strip() for name in text.split(",") if name.strip()]
@@ -602,7 +612,7 @@ def _records(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"got {text!r}; must be one or more of {', '.join(RECORDS)}, comma-separated"
         )
-    return "[" + ", ".join(names) + "]"
+    return names
 
 
 def _port(text: str) -> int:

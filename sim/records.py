@@ -8,11 +8,13 @@ A run without records has no recorder, and the mechanisms skip these calls.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from .mechanisms.ip import PATENTED, PUBLISHED
+from .schema import RecordKind
 from .state import (
     ACQUIRED,
     ALIVE,
@@ -28,7 +30,7 @@ from .state import (
     State,
 )
 
-RECORDS = ("actors", "innovations", "deals", "ties")
+RECORDS: tuple[str, ...] = get_args(RecordKind)
 ORIGINS = {INITIAL: "initial", EXOGENOUS: "entry", COPY: "copy", SPINOFF: "spin-off"}
 ENDS = {ALIVE: "alive at end", FAILED: "failed", ACQUIRED: "acquired", EXITED: "exited"}
 ROUNDS = np.array(["seed", "series A", "later"])

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 KINDS = ("startup", "corporate", "university", "investor", "regulator")
 Kind = Literal["startup", "corporate", "university", "investor", "regulator"]
+RecordKind = Literal["actors", "innovations", "deals", "ties"]  # agent-level records (records.py)
 
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -438,7 +439,7 @@ class Scenario(Section):
     market: Market = Market()
     entry: Entry = Entry()
     events: list[Event] = Field([], description="timed what-if changes")
-    record: list[Literal["actors", "innovations", "deals", "ties"]] = Field(
+    record: list[RecordKind] = Field(
         [], description="agent-level records to keep (sim/records.py); none by default"
     )
 

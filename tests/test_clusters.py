@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_sweep import experiment, metrics_of, series_of, sweep
+from test_sweep import experiment, metrics_of, records_of, series_of, sweep
+
+from sim.records import RECORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).with_name("dask")
+RECORDED = ["actors", "deals"]  # agent-level records must come through every backend too
 
 
 def aggregate(out: Path) -> subprocess.CompletedProcess:
@@ -30,13 +33,18 @@ def aggregate(out: Path) -> subprocess.CompletedProcess:
 def same_results(a: Path, b: Path) -> None:
     pd.testing.assert_frame_equal(metrics_of(a), metrics_of(b))
     pd.testing.assert_frame_equal(series_of(a), series_of(b))
+    kept = [name for name in RECORDS if (a / name).is_dir()]
+    assert kept == [name for name in RECORDS if (b / name).is_dir()]
+    for name in kept:
+        pd.testing.assert_frame_equal(records_of(a, name), records_of(b, name))
 
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
-    """The experiment (2 scenarios x 3 replications, 12 months) run locally on 1 process."""
+    """The experiment (2 scenarios x 3 replications, 12 months, two records) run locally on 1
+    process."""
     tmp = tmp_path_factory.mktemp("clusters")
-    path = experiment(tmp)
+    path = experiment(tmp, record=RECORDED)
     sweep(str(path), "--jobs", "1", "--out", str(tmp / "local"))
     return path, tmp / "local"
 
@@ -205,6 +213,8 @@ def test_slurm_backend_gives_the_local_results(local, tmp_path):
     )
     assert "on slurm" in done.stdout
     same_results(reference, tmp_path / "sl")
+    # the batch jobs' logs go into the sweep folder, not into the working directory
+    assert list((tmp_path / "sl" / "slurm-logs").glob("*.out"))
 
 
 def test_slurm_job_array_gives_the_local_results(local, tmp_path):

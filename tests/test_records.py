@@ -125,8 +125,34 @@ def test_the_analysing_runs_examples_run(tmp_path):
         str(tmp_path),
     )
     assert done.returncode == 0, done.stderr
+    swept = tmp_path / "sweep"
+    command = [sys.executable, "run.py", "sweep", "experiments/demo.yaml", "--quiet"]
+    command += ["--record", "actors,innovations", "--out", str(swept)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
     text = (ROOT / "docs" / "analysing-runs.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) >= 5
+    assert len(blocks) >= 7
     code = "\n".join(blocks).replace('"results/records"', repr(str(tmp_path)))
+    code = code.replace('"results/demo"', repr(str(swept)))
     exec(compile(code, "docs/analysing-runs.md", "exec"), {})
+
+
+def test_sweeps_keep_the_experiments_and_each_scenarios_own_records(tmp_path):
+    own = tmp_path / "keeps_ties.yaml"
+    own.write_text(
+        f"extends: {ROOT / 'scenarios' / 'small.yaml'}\nname: keeps_ties\nrecord: [ties]\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "run.py", "compare", "scenarios/small.yaml", str(own)]
+    command += ["--replications", "2", "--steps", "12", "--record", "deals", "--quiet"]
+    done = subprocess.run(
+        [*command, "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert "deals/, ties/" in done.stdout
+    deals = pd.read_parquet(tmp_path / "out" / "deals")
+    ties = pd.read_parquet(tmp_path / "out" / "ties")
+    assert set(deals["scenario"]) == {"small", "keeps_ties"} and deals["run_id"].nunique() == 4
+    assert set(ties["scenario"]) == {"keeps_ties"} and ties["run_id"].nunique() == 2
+    assert not (tmp_path / "out" / "actors").exists()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from scipy import stats
@@ -21,7 +23,8 @@ from sim.experiment import load_experiment
 from sim.experiment.design import plan, replicate_seeds
 from sim.experiment.execute import Task, run_task
 from sim.experiment.store import Store
-from sim.scenario import load_scenario
+from sim.records import RECORDS
+from sim.scenario import apply_changes, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "scenarios" / "small.yaml")
@@ -67,6 +70,12 @@ def metrics_of(folder: Path) -> pd.DataFrame:
 def series_of(folder: Path) -> pd.DataFrame:
     ts = pd.read_parquet(folder / "timeseries")
     return ts.sort_values(["run_id", "step"]).reset_index(drop=True)
+
+
+def records_of(folder: Path, name: str) -> pd.DataFrame:
+    """One agent-level record of a sweep, in run order (within a run, as the run wrote it)."""
+    frame = pd.read_parquet(folder / name)
+    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
 # --- experiment files --------------------------------------------------------------------
@@ -174,11 +183,12 @@ def test_sampled_designs_stay_in_bounds_and_round_whole_numbers(tmp_path, kind):
 
 @pytest.fixture(scope="module")
 def two_by_three(tmp_path_factory):
-    """A 2-scenario x 3-replication sweep run with --jobs 1 and with --jobs 2."""
+    """A 2-scenario x 3-replication sweep keeping every agent-level record, run with --jobs 1
+    and with --jobs 2 (--record on the command line)."""
     tmp = tmp_path_factory.mktemp("sweep")
     path = experiment(tmp)
-    sweep(str(path), "--jobs", "1", "--out", str(tmp / "one"))
-    sweep(str(path), "--jobs", "2", "--out", str(tmp / "two"))
+    sweep(str(path), "--jobs", "1", "--out", str(tmp / "one"), "--record", ",".join(RECORDS))
+    sweep(str(path), "--jobs", "2", "--out", str(tmp / "two"), "--record", ",".join(RECORDS))
     return tmp
 
 
@@ -186,6 +196,8 @@ def test_jobs_1_and_jobs_2_give_identical_results(two_by_three):
     one, two = two_by_three / "one", two_by_three / "two"
     pd.testing.assert_frame_equal(metrics_of(one), metrics_of(two))
     pd.testing.assert_frame_equal(series_of(one), series_of(two))
+    for name in RECORDS:
+        pd.testing.assert_frame_equal(records_of(one, name), records_of(two, name))
     assert len(metrics_of(one)) == 6
 
 
@@ -203,9 +215,10 @@ def test_sweep_writes_every_output(two_by_three):
     ):
         assert (out / name).is_file(), name
     assert not list(out.rglob("*.tmp"))
-    assert not list((out / ".pending").iterdir())
-    parts = list((out / "timeseries").glob("*.parquet"))
-    assert 1 <= len(parts) < 6  # parts, not a file per run
+    assert not list((out / ".pending").rglob("*.arrow"))
+    for folder in ("timeseries", *RECORDS):
+        parts = list((out / folder).glob("*.parquet"))
+        assert 1 <= len(parts) < 6, folder  # parts, not a file per run
     runs = metrics_of(out)
     assert runs["status"].eq("ok").all() and runs["error"].isna().all()
     ts = series_of(out)
@@ -223,9 +236,30 @@ def test_a_run_equals_the_same_scenario_run_alone(two_by_three):
     row = runs[runs["scenario"].eq("small_strong_ip") & runs["replicate"].eq(1)].iloc[0]
     from sim import run_scenario
 
-    _, df = run_scenario(load_scenario(STRONG), seed=int(row["seed"]), steps=12)
+    scenario = apply_changes(load_scenario(STRONG), {"record": list(RECORDS)})
+    model, df = run_scenario(scenario, seed=int(row["seed"]), steps=12)
     assert row["innovations"] == df["innovations"].sum()
     assert row["mean_trust"] == df["mean_trust"].iloc[-1]
+    # its agent-level records are the single run's, with the run's identity in front
+    for name, alone in model.records().items():
+        swept = records_of(two_by_three / "one", name).query(f"run_id == {row['run_id']}")
+        assert (swept["scenario"] == "small_strong_ip").all() and (swept["point"] == 0).all()
+        swept = swept.drop(columns=["run_id", "scenario", "point"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(swept, alone, check_dtype=False)
+
+
+def test_sweep_records_agree_with_the_runs_table(two_by_three):
+    out = two_by_three / "one"
+    runs = metrics_of(out).set_index("run_id")
+    innovations = records_of(out, "innovations").groupby("run_id").size()
+    assert innovations.to_dict() == runs["innovations"].astype(int).to_dict()
+    deals = records_of(out, "deals")
+    invested = deals[deals["event"] == "investment"].groupby("run_id")["amount"].sum()
+    assert np.allclose(invested, runs.loc[invested.index, "vc_invested"])
+    ties = records_of(out, "ties").groupby("run_id").size()
+    assert ties.to_dict() == runs["ties_formed"].astype(int).to_dict()
+    seeds = records_of(out, "actors").groupby("run_id")["seed"].first()
+    assert seeds.to_dict() == runs["seed"].to_dict()
 
 
 def test_aggregate_has_means_and_t_intervals(two_by_three):
@@ -321,7 +355,7 @@ def test_a_run_past_its_time_limit_fails():
 
 
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
-    path = experiment(tmp_path, replications=8)
+    path = experiment(tmp_path, replications=8, record=["actors", "ties"])
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     sweep(str(path), "--out", str(whole), "--jobs", "1")
 
@@ -351,23 +385,52 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     assert records["run_id"].value_counts().max() == 1  # nothing ran twice
     pd.testing.assert_frame_equal(metrics_of(whole), metrics_of(killed))
     pd.testing.assert_frame_equal(series_of(whole), series_of(killed))
+    for name in ("actors", "ties"):  # streamed records: each run's rows once, as uninterrupted
+        pd.testing.assert_frame_equal(records_of(whole, name), records_of(killed, name))
 
 
 def test_store_recovers_from_a_crash_inside_compact(tmp_path):
     store = Store(tmp_path)
     frame = pd.DataFrame({"run_id": [0], "step": [1], "x": [1.0]})
+    actors = pa.table({"run_id": [0, 0], "actor": [1, 2]})
     for run_id in (0, 1):
         store.add(
-            {"run": {"run_id": run_id, "status": "ok"}, "timeseries": frame.assign(run_id=run_id)}
+            {
+                "run": {"run_id": run_id, "status": "ok"},
+                "timeseries": frame.assign(run_id=run_id),
+                "records": {
+                    "actors": actors.set_column(0, "run_id", pa.array([run_id] * 2)),
+                    "deals": actors.slice(0, 0),
+                },
+            }
         )
-    # a time-series part whose runs part was never written, and a stray temporary file
+    # parts whose runs part was never written, a stray temporary file, and the records of a
+    # run killed before its time series was written
     (store.ts_dir / "part-000007.parquet").write_bytes(b"half")
+    (tmp_path / "actors" / "part-000007.parquet").parent.mkdir()
+    (tmp_path / "actors" / "part-000007.parquet").write_bytes(b"half")
     (store.runs_dir / ".part-000008.parquet.abc.tmp").write_bytes(b"half")
+    (store.pending_dir / "actors" / "0-cut-short.arrow").write_bytes(b"half")
     store.recover()
     assert sorted(p.name for p in store.ts_dir.iterdir()) == ["part-000000.parquet"]
+    assert [p.name for p in (tmp_path / "actors").iterdir()] == ["part-000000.parquet"]
+    assert not (tmp_path / "deals").exists()  # no rows, no dataset
     assert sorted(store.finished()) == [0, 1]
     assert len(pd.read_parquet(store.ts_dir)) == 2
-    assert not list(store.pending_dir.iterdir())
+    assert pd.read_parquet(tmp_path / "actors")["run_id"].tolist() == [0, 0, 1, 1]
+    assert not list(store.pending_dir.rglob("*.arrow"))
+
+
+def test_store_gives_a_column_all_null_in_some_runs_the_others_type(tmp_path):
+    store = Store(tmp_path)
+    for run_id, reason in ((0, pa.nulls(1)), (1, pa.array(["stale"]))):
+        ties = pa.table({"run_id": [run_id], "reason": reason})  # pandas 2: None -> null
+        run = {"run_id": run_id, "status": "ok"}
+        store.add({"run": run, "timeseries": None, "records": {"ties": ties}})
+    store.compact()
+    ties = pq.read_table(tmp_path / "ties")
+    assert ties.schema.field("reason").type == pa.string()
+    assert ties.column("reason").to_pylist() == [None, "stale"]
 
 
 def test_resume_without_a_sweep_is_an_error(tmp_path):

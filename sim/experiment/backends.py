@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from .execute import run_dask, run_local
 from .spec import Backend as BackendSpec
 
 
 @contextmanager
-def open_backend(spec: BackendSpec, jobs: int) -> Iterator:
-    """The backend `spec` describes, ready to run tasks; closed (clusters shut down) after."""
+def open_backend(spec: BackendSpec, jobs: int, logs: Path) -> Iterator:
+    """The backend `spec` describes, ready to run tasks; closed (clusters shut down) after.
+    SLURM batch jobs write their logs into the folder `logs`."""
     if spec.kind == "local":
         yield lambda tasks: run_local(tasks, jobs)
         return
@@ -24,13 +26,13 @@ def open_backend(spec: BackendSpec, jobs: int) -> Iterator:
             slots = 2 * max(sum(client.nthreads().values()), 1)
             yield lambda tasks: run_dask(tasks, client, slots)
         return
-    with _cluster(spec, jobs) as cluster, Client(cluster) as client:
+    with _cluster(spec, jobs, logs) as cluster, Client(cluster) as client:
         workers = jobs if spec.kind == "dask" else spec.slurm.jobs * spec.slurm.cores
         yield lambda tasks: run_dask(tasks, client, 2 * workers)
 
 
 @contextmanager
-def _cluster(spec: BackendSpec, jobs: int) -> Iterator:
+def _cluster(spec: BackendSpec, jobs: int, logs: Path) -> Iterator:
     """A LocalCluster of `jobs` single-threaded worker processes on 127.0.0.1, or a
     SLURMCluster whose batch jobs each start `cores` single-threaded workers."""
     if spec.kind == "dask":
@@ -56,6 +58,7 @@ def _cluster(spec: BackendSpec, jobs: int) -> Iterator:
         memory=s.memory,
         walltime=s.walltime,
         job_extra_directives=s.job_extra,
+        log_directory=str(logs),
         scheduler_options={"host": s.scheduler_host, "dashboard_address": None},
     ) as cluster:
         if s.adaptive:

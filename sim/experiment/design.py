@@ -87,6 +87,8 @@ def plan_hash(loaded: LoadedExperiment, runs: pd.DataFrame) -> str:
         "metrics": exp.metrics,
         "max_run_seconds": exp.max_run_seconds,
     }
+    if exp.record:  # only when set, so that folders written before records existed still match
+        identity["record"] = exp.record
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 

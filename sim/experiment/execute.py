@@ -1,7 +1,9 @@
 """Executing runs: one task is one model run; a backend turns tasks into a stream of results.
 
-A result is a dict: `run` (the run's row for runs.parquet) and `timeseries` (its kept per-step
-metrics, or None when it failed). Backends yield results as runs finish, in any order.
+A result is a dict: `run` (the run's row for runs.parquet), `timeseries` (its kept per-step
+metrics, or None when it failed) and `records` (its agent-level records by name as Arrow
+tables, made in the worker; each row has run_id, scenario, point and seed; empty unless the
+scenario keeps some). Backends yield results as runs finish, in any order.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 from uuid import uuid4
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from .. import metrics
 from ..scenario import ScenarioError, apply_changes
@@ -69,13 +73,22 @@ def run_task(task: Task) -> dict[str, Any]:
     timeseries.insert(0, "point", np.int64(task.point))
     timeseries.insert(0, "scenario", task.name)
     timeseries.insert(0, "run_id", np.int64(task.run_id))
-    return {"run": row, "timeseries": timeseries}
+    records = {name: _identified(frame, task) for name, frame in model.records().items()}
+    return {"run": row, "timeseries": timeseries, "records": records}
 
 
 def failed(task: Task, error: str, seconds: float = 0.0) -> dict[str, Any]:
     """The result of a run that did not finish."""
     row = _identity(task) | {"status": "failed", "error": error, "steps": 0}
-    return {"run": row | {"wall_time_s": seconds}, "timeseries": None}
+    return {"run": row | {"wall_time_s": seconds}, "timeseries": None, "records": {}}
+
+
+def _identified(frame: pd.DataFrame, task: Task) -> pa.Table:
+    """A record of the run with run_id, scenario and point first (it has the seed already)."""
+    ids = frame.assign(run_id=np.int64(task.run_id), scenario=task.name, point=np.int64(task.point))
+    return pa.Table.from_pandas(
+        ids[["run_id", "scenario", "point", *frame.columns]], preserve_index=False
+    )
 
 
 def _identity(task: Task) -> dict[str, Any]:

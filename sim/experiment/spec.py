@@ -30,7 +30,7 @@ from ..scenario import (
     read_mapping,
     validate_data,
 )
-from ..schema import Scenario
+from ..schema import RecordKind, Scenario
 
 DesignKind = Literal["grid", "lhs", "sobol", "morris"]
 
@@ -121,6 +121,11 @@ class Experiment(_Strict):
     )
     max_run_seconds: float | None = Field(
         None, gt=0, description="a run still going after this many seconds is failed"
+    )
+    record: list[RecordKind] = Field(
+        [],
+        description="agent-level records to keep from every run (with each scenario's own "
+        "`record:`), written as datasets with run_id: actors/, innovations/, deals/, ties/",
     )
     backend: Backend = Backend()
 
@@ -282,7 +287,12 @@ def _value_problem(scenario: Scenario, path: str, value: Any) -> list[tuple[str,
 
 
 def comparison_experiment(
-    baseline: str, others: list[str], replications: int, steps: int | None, seed: int
+    baseline: str,
+    others: list[str],
+    replications: int,
+    steps: int | None,
+    seed: int,
+    record: list[str] = (),
 ) -> LoadedExperiment:
     """The experiment behind `run.py compare`: the baseline file against the others, the same
     seeds for every scenario so that differences are paired. Raises ScenarioError."""
@@ -299,6 +309,7 @@ def comparison_experiment(
         "replications": replications,
         "steps": steps,
         "seed": seed,
+        "record": list(record),
     }
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     return experiment_from_data(data, "compare", os.getcwd(), digest)

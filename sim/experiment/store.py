@@ -1,10 +1,13 @@
-"""The sweep's store on disk: run records and time series in Parquet parts, crash-safe.
+"""The sweep's store on disk: run records, time series and agent-level records in Parquet
+parts, crash-safe.
 
-Each finished run is first written to `.pending/` as one small Arrow file (its time series,
-with its record in the file's metadata), so a killed sweep loses only the runs in flight.
-`compact` moves the pending runs into one part of `runs/` and one of `timeseries/`, the runs
-part last; `recover` undoes whatever a crash left half done. Every file is written atomically
-(temp + rename). The store does not know which backend ran a run.
+Each finished run is first written to `.pending/`: one Arrow file per agent-level record it
+keeps (`.pending/actors/STEM.arrow`, ...), then one Arrow file of its time series with its run
+record in the file's metadata (`.pending/STEM.arrow`), which marks the run as finished. So a
+killed sweep loses only the runs in flight. `compact` moves the pending runs into one part of
+`timeseries/` and of each record's folder (`actors/`, ...), and last one of `runs/`; `recover`
+undoes whatever a crash left half done. Every file is written atomically (temp + rename). The
+store does not know which backend ran a run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import pyarrow.parquet as pq
 from pyarrow import feather
 
 from ..files import atomic_write, write_parquet
+from ..records import RECORDS
+
+ROW_GROUP_BYTES = 16 * 2**20  # runs gathered into one Parquet row group when compacting
 
 
 class Store:
@@ -42,49 +48,71 @@ class Store:
     # --- writing ------------------------------------------------------------------------
 
     def add(self, result: dict[str, Any]) -> None:
-        """Make one finished run durable: one Arrow file, its time series with its record."""
+        """Make one finished run durable: its agent-level records (if any), then one Arrow file
+        of its time series with its run record."""
         stem = f"{time.time_ns():020d}-{uuid.uuid4().hex}"
+        for name, table in result["records"].items():
+            if table.num_rows:  # a record with no rows (no deals, say) adds nothing
+                (self.pending_dir / name).mkdir(exist_ok=True)
+                _write_arrow(self.pending_dir / name / f"{stem}.arrow", table)
         frame = result["timeseries"]
         table = pa.table({}) if frame is None else pa.Table.from_pandas(frame, preserve_index=False)
         record = json.dumps(result["run"] | {"record": stem}, default=_plain)
-        table = table.replace_schema_metadata({"run": record})
-        atomic_write(self.pending_dir / f"{stem}.arrow", lambda p: feather.write_feather(table, p))
+        _write_arrow(
+            self.pending_dir / f"{stem}.arrow", table.replace_schema_metadata({"run": record})
+        )
 
     def pending(self) -> int:
         """How many finished runs wait in `.pending/`."""
         return sum(1 for _ in self.pending_dir.glob("*.arrow"))
 
     def compact(self) -> None:
-        """Move the pending runs into the next part of timeseries/ and runs/."""
+        """Move the pending runs into the next part of timeseries/, of each record's folder,
+        and last of runs/ (which commits the part)."""
         files = sorted(self.pending_dir.glob("*.arrow"))
         if not files:
             return
-        tables = [feather.read_table(p, memory_map=False) for p in files]
-        records = pd.DataFrame([json.loads(t.schema.metadata[b"run"]) for t in tables])
-        series = [t.replace_schema_metadata(None) for t in tables if t.num_columns]
+        schemas = [_schema(p) for p in files]
+        records = pd.DataFrame([json.loads(s.metadata[b"run"]) for s in schemas])
         part = f"part-{self.tag + '-' if self.tag else ''}{self._next_part():06d}.parquet"
+        series = [p for p, s in zip(files, schemas, strict=True) if len(s)]  # failed: none
         if series:
-            table = pa.concat_tables(series, promote_options="default")
-            atomic_write(self.ts_dir / part, lambda p: pq.write_table(table, p))
+            _write_part(self.ts_dir / part, series)
+        for name in self._pending_records():
+            chunks = [self.pending_dir / name / p.name for p in files]
+            chunks = [p for p in chunks if p.exists()]
+            if chunks:
+                (self.root / name).mkdir(exist_ok=True)
+                _write_part(self.root / name / part, chunks)
         write_parquet(self.runs_dir / part, records)
         for path in files:
+            for name in self._pending_records():
+                (self.pending_dir / name / path.name).unlink(missing_ok=True)
             path.unlink()
+        pa.default_memory_pool().release_unused()  # hand what compacting took back to the OS
 
     def recover(self) -> None:
         """Clean up after a crash, then compact what is pending."""
-        for folder in (self.runs_dir, self.ts_dir, self.pending_dir):
+        pending = [self.pending_dir / name for name in self._pending_records()]
+        parts = [self.runs_dir, self.ts_dir, *(self.root / name for name in RECORDS)]
+        for folder in [*parts, self.pending_dir, *pending]:
             for tmp in folder.glob(".*.tmp"):  # `.NAME.XXXX.tmp`: a write cut short
                 name = tmp.name[1:].rsplit(".", 2)[0]
-                if folder == self.pending_dir or self.own.fullmatch(name):
+                if folder.is_relative_to(self.pending_dir) or self.own.fullmatch(name):
                     tmp.unlink()
         committed = {p.name for p in self.runs_dir.glob("part-*.parquet")}
-        for orphan in self.ts_dir.glob("part-*.parquet"):
-            if self.own.fullmatch(orphan.name) and orphan.name not in committed:
-                orphan.unlink()  # a crash between the two writes of compact
+        for folder in parts[1:]:
+            for orphan in folder.glob("part-*.parquet"):
+                if self.own.fullmatch(orphan.name) and orphan.name not in committed:
+                    orphan.unlink()  # a crash between the writes of compact
         done = set(self._committed()["record"]) if committed else set()
         for path in self.pending_dir.glob("*.arrow"):
             if path.name.removesuffix(".arrow") in done:  # a crash after compact's writes
                 path.unlink()
+        for folder in pending:  # records of a run cut short, or of one already compacted
+            for path in folder.glob("*.arrow"):
+                if not (self.pending_dir / path.name).exists():
+                    path.unlink()
         self.compact()
 
     # --- reading ------------------------------------------------------------------------
@@ -92,7 +120,7 @@ class Store:
     def records(self) -> pd.DataFrame:
         """Every committed and pending run record, oldest first (a rerun comes after)."""
         pending = [
-            json.loads(feather.read_table(p).schema.metadata[b"run"])
+            json.loads(_schema(p).metadata[b"run"])
             for p in sorted(self.pending_dir.glob("*.arrow"))
         ]
         frames = [f for f in (self._committed(), pd.DataFrame(pending)) if len(f)]
@@ -116,6 +144,9 @@ class Store:
         """The committed time-series parts, in order."""
         return sorted(self.ts_dir.glob("part-*.parquet"))
 
+    def _pending_records(self) -> list[str]:
+        return [name for name in RECORDS if (self.pending_dir / name).is_dir()]
+
     def _committed(self) -> pd.DataFrame:
         parts = sorted(self.runs_dir.glob("part-*.parquet"))
         if not parts:
@@ -123,9 +154,41 @@ class Store:
         return pd.concat(map(pd.read_parquet, parts), ignore_index=True)
 
     def _next_part(self) -> int:
-        names = [p.name for d in (self.runs_dir, self.ts_dir) for p in d.glob("part-*.parquet")]
+        folders = (self.runs_dir, self.ts_dir, *(self.root / name for name in RECORDS))
+        names = [p.name for d in folders for p in d.glob("part-*.parquet")]
         numbers = [int(m[1]) for n in names if (m := self.own.fullmatch(n))]
         return max(numbers, default=-1) + 1
+
+
+def _write_arrow(path: Path, table: pa.Table) -> None:
+    atomic_write(path, lambda p: feather.write_feather(table, p))
+
+
+def _schema(path: Path) -> pa.Schema:
+    """The schema (with metadata) of a pending Arrow file, without reading its data."""
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).schema
+
+
+def _write_part(path: Path, files: list[Path]) -> None:
+    """One Parquet part from several runs' Arrow files, read a few at a time so that memory
+    stays flat; a column all-null in some runs takes the type it has in the others."""
+    schemas = [_schema(p).remove_metadata() for p in files]
+    schema = pa.unify_schemas(schemas, promote_options="default")
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            batch: list[pa.Table] = []
+            for file in files:
+                table = feather.read_table(file, memory_map=False)
+                batch.append(table.replace_schema_metadata(None).cast(schema))
+                if sum(t.nbytes for t in batch) >= ROW_GROUP_BYTES:  # a few tables at most
+                    writer.write_table(pa.concat_tables(batch))
+                    batch = []
+            if batch:
+                writer.write_table(pa.concat_tables(batch))
+
+    atomic_write(path, write)
 
 
 def _plain(value: Any) -> Any:

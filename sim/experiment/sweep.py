@@ -15,7 +15,9 @@ import pandas as pd
 from ..files import atomic_write, plain, write_json, write_parquet
 from ..metrics import PER_RUN
 from ..output import versions
+from ..records import RECORDS
 from ..scenario import ScenarioError
+from ..schema import Scenario
 from . import aggregate, design
 from .execute import Task
 from .spec import Experiment, LoadedExperiment
@@ -183,7 +185,7 @@ def run_sweep(
 
     runs = prepare(loaded, out, command)
     start = time.perf_counter()
-    with open_backend(loaded.experiment.backend, jobs) as backend:
+    with open_backend(loaded.experiment.backend, jobs, out / "slurm-logs") as backend:
         ran, failed = execute(loaded, out, runs, backend, progress, shard)
     seconds = time.perf_counter() - start
     if shard:
@@ -196,6 +198,7 @@ def _tasks(loaded: LoadedExperiment, todo: pd.DataFrame) -> Iterator[Task]:
     exp = loaded.experiment
     params = list(exp.parameters)
     keep = tuple(exp.metrics)
+    scenarios = {name: _recording(s, exp.record) for name, s in loaded.scenarios.items()}
     for row in todo.to_dict("records"):
         yield Task(
             run_id=int(row["run_id"]),
@@ -203,12 +206,18 @@ def _tasks(loaded: LoadedExperiment, todo: pd.DataFrame) -> Iterator[Task]:
             point=int(row["point"]),
             replicate=int(row["replicate"]),
             seed=int(row["seed"]),
-            scenario=loaded.scenarios[row["scenario"]],
+            scenario=scenarios[row["scenario"]],
             changes={p: _python(row[p]) for p in params},
             steps=exp.steps,
             keep=keep,
             max_seconds=exp.max_run_seconds,
         )
+
+
+def _recording(scenario: Scenario, kinds: list[str]) -> Scenario:
+    """The scenario keeping the experiment's records as well as its own."""
+    wanted = [k for k in RECORDS if k in kinds or k in scenario.record]
+    return scenario.model_copy(update={"record": wanted})
 
 
 def _runs_table(plan: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
