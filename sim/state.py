@@ -165,6 +165,7 @@ class State:
         self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
         self.recorder = None  # a records.Recorder when the run records agent-level data
         self._adjacency: tuple[tuple, sp.csr_matrix] | None = None  # (key of the ties, matrix)
+        self._pair_index: tuple[tuple, np.ndarray, np.ndarray] | None = None  # (key, keys, order)
 
     # --- money -----------------------------------------------------------------------
     def earn(self, rows: np.ndarray, amounts: np.ndarray | float, source: str) -> None:
@@ -210,12 +211,36 @@ class State:
         state of the ties; treat it as read-only)."""
         n, t = self.actors.n, self.ties
         a, b = t.a[: t.n], t.b[: t.n]
-        key = (n, t.n, hash(a.tobytes()), hash(b.tobytes()))
+        key = self._ties_key()
         if self._adjacency is None or self._adjacency[0] != key:
             data = np.ones(2 * t.n)
             adj = sp.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
             self._adjacency = (key, adj)
         return self._adjacency[1]
+
+    def directed_tie(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per pair: k for the tie from x to y, k < m for tie k read a->b and m + k for tie k
+        read b->a (m ties), or -1 where x and y are not tied. Faster than indexing a sparse
+        matrix; the sorted pair keys are kept while the ties do not change."""
+        n, t = self.actors.n, self.ties
+        m = t.n
+        key = self._ties_key()
+        if self._pair_index is None or self._pair_index[0] != key:
+            a, b = t.a[:m], t.b[:m]
+            keys = np.r_[a * n + b, b * n + a]
+            order = np.argsort(keys)
+            self._pair_index = (key, keys[order], order)
+        _, keys, order = self._pair_index
+        wanted = np.asarray(x, dtype=np.int64) * n + y
+        if m == 0:
+            return np.full(len(wanted), -1)
+        pos = np.minimum(np.searchsorted(keys, wanted), 2 * m - 1)
+        return np.where(keys[pos] == wanted, order[pos], -1)
+
+    def _ties_key(self) -> tuple:
+        """What identifies the current ties (for caches of structures built from them)."""
+        n, t = self.actors.n, self.ties
+        return (n, t.n, hash(t.a[: t.n].tobytes()), hash(t.b[: t.n].tobytes()))
 
     def degree(self) -> np.ndarray:
         """Number of partners of every actor row."""

@@ -78,8 +78,9 @@ def opportunism(state: State, params: Scenario, rng: np.random.Generator) -> Non
         told = sp.csr_matrix((np.ones(len(victims)), (victims, cheaters)), shape=(n, n))
         heard = state.adjacency() @ told  # [k, d]: k's partners cheated by d
         loss = tp.reputation_weight * tp.trust_loss
-        t.trust_ab[:m] -= loss * np.asarray(heard[a, b]).ravel()
-        t.trust_ba[:m] -= loss * np.asarray(heard[b, a]).ravel()
+        lost = loss * np.asarray(heard[np.r_[a, b], np.r_[b, a]]).ravel()  # both directions
+        t.trust_ab[:m] -= lost[:m]
+        t.trust_ba[:m] -= lost[m:]
     np.clip(t.trust_ab[:m], 0, 1, out=t.trust_ab[:m])
     np.clip(t.trust_ba[:m], 0, 1, out=t.trust_ba[:m])
 

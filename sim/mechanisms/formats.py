@@ -146,7 +146,6 @@ def _jam_ties(
     seekers = rows[allowed.any(axis=1)[a.kind[rows]] & (deg[rows] < a.max_partners[rows])]
     if len(seekers) == 0:
         return
-    adj = state.adjacency()
     p = len(rows)
     chunk = max(1, PAIR_BUDGET // max(p * state.fields, 1))
     proposers, proposed = [], []
@@ -157,7 +156,7 @@ def _jam_ties(
             (i != j)
             & allowed[a.kind[i], a.kind[j]]
             & (deg[j] < a.max_partners[j])
-            & (np.asarray(adj[i, j]).ravel() == 0)
+            & (state.directed_tie(i, j) < 0)
         )
         score = np.full(len(i), -np.inf)
         score[valid] = partnering.attractiveness(state, params, i[valid], j[valid])

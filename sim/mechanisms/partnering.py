@@ -59,23 +59,20 @@ def refresh_trust(state: State, params: Scenario) -> None:
         (np.r_[t.trust_ab[:m], t.trust_ba[:m]], (np.r_[a, b], np.r_[b, a])), shape=(n, n)
     )
     adj = state.adjacency()
-    total = adj @ rel  # [x, y]: summed trust in y of x's partners
-    common = adj @ adj  # [x, y]: number of common partners
-    for src, dst, rel_col, eff_col in ((a, b, t.trust_ab, t.eff_ab), (b, a, t.trust_ba, t.eff_ba)):
-        cnt = np.asarray(common[src, dst]).ravel()
-        structural = np.asarray(total[src, dst]).ravel() / np.maximum(cnt, 1)
-        mixed = (1 - sw) * rel_col[:m] + sw * structural
-        eff_col[:m] = np.where(cnt > 0, mixed, rel_col[:m])
+    # one product for both: [x, y] = summed trust in y of x's partners + 1j * common partners
+    both = adj @ (rel + 1j * adj)
+    found = np.asarray(both[np.r_[a, b], np.r_[b, a]]).ravel()  # each tie, both directions
+    total, common = found.real, found.imag
+    structural = total / np.maximum(common, 1)
+    relational = np.r_[t.trust_ab[:m], t.trust_ba[:m]]
+    effective = np.where(common > 0, (1 - sw) * relational + sw * structural, relational)
+    t.eff_ab[:m], t.eff_ba[:m] = effective[:m], effective[m:]
 
 
 def _trust_of(state: State, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Effective trust of x in y for tied pairs (each y a partner of x)."""
     t = state.ties
-    m, n = t.n, state.actors.n
-    keys = np.r_[t.a[:m] * n + t.b[:m], t.b[:m] * n + t.a[:m]]  # one per direction of a tie
-    order = np.argsort(keys)
-    at = order[np.searchsorted(keys, x * n + y, sorter=order)]
-    return np.r_[t.eff_ab[:m], t.eff_ba[:m]][at]
+    return np.r_[t.eff_ab[: t.n], t.eff_ba[: t.n]][state.directed_tie(x, y)]
 
 
 def random_neighbour(adj: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -163,7 +160,7 @@ def search(state: State, params: Scenario, rng: np.random.Generator) -> None:
         & a.alive[j]
         & allowed[kinds[i], kinds[j]]
         & (deg[j] < a.max_partners[j])
-        & (np.asarray(adj[i, j]).ravel() == 0)
+        & (state.directed_tie(i, j) < 0)
     )
     score = attractiveness(state, params, i, j, expected, via_partner=fof)
     score = np.where(valid, score, -np.inf).reshape(-1, c)
