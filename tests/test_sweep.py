@@ -397,7 +397,7 @@ def test_store_recovers_from_a_crash_inside_compact(tmp_path):
         store.add(
             {
                 "run": {"run_id": run_id, "status": "ok"},
-                "timeseries": frame.assign(run_id=run_id),
+                "timeseries": pa.Table.from_pandas(frame.assign(run_id=run_id)),
                 "records": {
                     "actors": actors.set_column(0, "run_id", pa.array([run_id] * 2)),
                     "deals": actors.slice(0, 0),

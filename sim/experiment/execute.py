@@ -1,9 +1,10 @@
 """Executing runs: one task is one model run; a backend turns tasks into a stream of results.
 
 A result is a dict: `run` (the run's row for runs.parquet), `timeseries` (its kept per-step
-metrics, or None when it failed) and `records` (its agent-level records by name as Arrow
-tables, made in the worker; each row has run_id, scenario, point and seed; empty unless the
-scenario keeps some). Backends yield results as runs finish, in any order.
+metrics, or None when it failed) and `records` (its agent-level records by name; each row has
+run_id, scenario, point and seed; empty unless the scenario keeps some). Tables are Arrow
+tables, made in the worker so that the parent only writes them. Backends yield results as
+runs finish, in any order.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def run_task(task: Task) -> dict[str, Any]:
     timeseries.insert(0, "scenario", task.name)
     timeseries.insert(0, "run_id", np.int64(task.run_id))
     records = {name: _identified(frame, task) for name, frame in model.records().items()}
-    return {"run": row, "timeseries": timeseries, "records": records}
+    series = pa.Table.from_pandas(timeseries, preserve_index=False)
+    return {"run": row, "timeseries": series, "records": records}
 
 
 def failed(task: Task, error: str, seconds: float = 0.0) -> dict[str, Any]:

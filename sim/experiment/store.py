@@ -55,8 +55,7 @@ class Store:
             if table.num_rows:  # a record with no rows (no deals, say) adds nothing
                 (self.pending_dir / name).mkdir(exist_ok=True)
                 _write_arrow(self.pending_dir / name / f"{stem}.arrow", table)
-        frame = result["timeseries"]
-        table = pa.table({}) if frame is None else pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.table({}) if result["timeseries"] is None else result["timeseries"]
         record = json.dumps(result["run"] | {"record": stem}, default=_plain)
         _write_arrow(
             self.pending_dir / f"{stem}.arrow", table.replace_schema_metadata({"run": record})
@@ -161,7 +160,8 @@ class Store:
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:
-    atomic_write(path, lambda p: feather.write_feather(table, p))
+    # uncompressed: these files live only until the next compaction, and this is faster
+    atomic_write(path, lambda p: feather.write_feather(table, p, compression="uncompressed"))
 
 
 def _schema(path: Path) -> pa.Schema:
@@ -179,12 +179,14 @@ def _write_part(path: Path, files: list[Path]) -> None:
     def write(tmp: Path) -> None:
         with pq.ParquetWriter(tmp, schema) as writer:
             batch: list[pa.Table] = []
+            size = 0
             for file in files:
                 table = feather.read_table(file, memory_map=False)
                 batch.append(table.replace_schema_metadata(None).cast(schema))
-                if sum(t.nbytes for t in batch) >= ROW_GROUP_BYTES:  # a few tables at most
+                size += batch[-1].nbytes
+                if size >= ROW_GROUP_BYTES:
                     writer.write_table(pa.concat_tables(batch))
-                    batch = []
+                    batch, size = [], 0
             if batch:
                 writer.write_table(pa.concat_tables(batch))
 
