@@ -20,15 +20,18 @@ def _inflow(
     """
     a = state.actors
     kp, ip = params.knowledge, params.ip
-    gap = np.clip(a.knowledge[src] - a.knowledge[dst], 0, None)
+    gap = a.knowledge[src] - a.knowledge[dst]
+    np.maximum(gap, 0, out=gap)
     blocked = a.patent_expiry[src] > state.t
-    wanted = (gap * blocked * a.ih[dst]).sum(axis=1)
+    ih = a.ih[dst]
+    wanted = (gap * (blocked & ih)).sum(axis=1)
     # license when the blocked knowledge on the IH is worth more a month than the fee
     licensed = (wanted * kp.value_scale > ip.licensing_fee) & (a.capital[dst] > ip.licensing_fee)
-    factor = np.where(blocked & ~licensed[:, None], 1.0 - ip.ip_strength, 1.0)
     rate = kp.exchange_rate * trust * state.absorptive(dst, kp.absorptive_half)
-    focus = state.focus(dst, kp.off_focus_absorption)
-    return rate[:, None] * gap * factor * focus, licensed
+    flow = rate[:, None] * gap  # in place from here on: these arrays are ties x fields
+    flow[blocked & ~licensed[:, None]] *= 1.0 - ip.ip_strength
+    flow[~ih] *= kp.off_focus_absorption
+    return flow, licensed
 
 
 def exchange(state: State, params: Scenario) -> None:
