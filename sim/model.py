@@ -121,9 +121,9 @@ class EcosystemModel(mesa.Model):
         self._agent_kind = want
 
     @property
-    def series(self) -> dict[str, list[float]]:
-        """Every step metric, one value per step so far (read-only)."""
-        return self._series
+    def series(self) -> dict[str, np.ndarray]:
+        """Every step metric, one value per step so far."""
+        return {name: np.asarray(values, dtype=float) for name, values in self._series.items()}
 
     def metrics_frame(self) -> pd.DataFrame:
         """One row per step: `step`, `seed` and every metric."""
@@ -134,9 +134,7 @@ class EcosystemModel(mesa.Model):
 
     def run_metrics(self) -> dict[str, float]:
         """Per-run metrics (survival, time to first product, value per public money)."""
-        frame = self.metrics_frame()
-        series = {name: frame[name].to_numpy() for name in metrics.STEP_METRICS}
-        return metrics.run_metrics(series, self.state, len(frame))
+        return metrics.run_metrics(self.series, self.state, self.steps)
 
     def agent_at(self, row: int) -> Actor | None:
         """The Mesa agent of an actor row (None once the actor has left)."""

@@ -59,30 +59,35 @@ def run_task(task: Task) -> dict[str, Any]:
             model.step()
             if task.max_seconds is not None and time.perf_counter() - start > task.max_seconds:
                 raise RunTimeout(f"still running after {task.max_seconds} s (max_run_seconds)")
-        frame = model.metrics_frame()
-        series = dict(
-            zip(metrics.PER_STEP, frame[list(metrics.PER_STEP)].to_numpy().T, strict=True)
-        )
-        run = metrics.run_metrics(series, model.state, len(frame))
+        series = model.series
+        run = metrics.run_metrics(series, model.state, model.steps)
         values = metrics.run_values(series, run)
     except Exception as err:  # a failing run is recorded, the sweep goes on
         return failed(task, _one_line(err), time.perf_counter() - start)
-    row = _identity(task) | {"status": "ok", "error": None, "steps": len(frame)}
+    row = _identity(task) | {"status": "ok", "error": None, "steps": model.steps}
     row |= {"wall_time_s": time.perf_counter() - start} | values
-    timeseries = frame[["step", *task.keep]].copy()
-    timeseries.insert(0, "seed", np.int64(task.seed))
-    timeseries.insert(0, "point", np.int64(task.point))
-    timeseries.insert(0, "scenario", task.name)
-    timeseries.insert(0, "run_id", np.int64(task.run_id))
     records = {name: _identified(frame, task) for name, frame in model.records().items()}
-    series = pa.Table.from_pandas(timeseries, preserve_index=False)
-    return {"run": row, "timeseries": series, "records": records}
+    return {"run": row, "timeseries": _timeseries(task, series), "records": records}
 
 
 def failed(task: Task, error: str, seconds: float = 0.0) -> dict[str, Any]:
     """The result of a run that did not finish."""
     row = _identity(task) | {"status": "failed", "error": error, "steps": 0}
     return {"run": row | {"wall_time_s": seconds}, "timeseries": None, "records": {}}
+
+
+def _timeseries(task: Task, series: dict[str, np.ndarray]) -> pa.Table:
+    """The run's kept metrics, one row per month, after its identity (built without pandas:
+    a sweep makes thousands of these)."""
+    months = len(series[metrics.PER_STEP[0]])
+    columns = {
+        "run_id": np.full(months, task.run_id, dtype=np.int64),
+        "scenario": pa.array([task.name] * months, pa.large_string()),
+        "point": np.full(months, task.point, dtype=np.int64),
+        "seed": np.full(months, task.seed, dtype=np.int64),
+        "step": np.arange(1, months + 1, dtype=np.int64),
+    }
+    return pa.table(columns | {name: series[name] for name in task.keep})
 
 
 def _identified(frame: pd.DataFrame, task: Task) -> pa.Table:
