@@ -292,7 +292,7 @@ def comparison_experiment(
     replications: int,
     steps: int | None,
     seed: int,
-    record: list[str] = (),
+    record: tuple[str, ...] | list[str] = (),
 ) -> LoadedExperiment:
     """The experiment behind `run.py compare`: the baseline file against the others, the same
     seeds for every scenario so that differences are paired. Raises ScenarioError."""

@@ -77,7 +77,8 @@ class Store:
         series = [p for p, s in zip(files, schemas, strict=True) if len(s)]  # failed: none
         if series:
             _write_part(self.ts_dir / part, series)
-        for name in self._pending_records():
+        kinds = self._pending_records()
+        for name in kinds:
             chunks = [self.pending_dir / name / p.name for p in files]
             chunks = [p for p in chunks if p.exists()]
             if chunks:
@@ -85,7 +86,7 @@ class Store:
                 _write_part(self.root / name / part, chunks)
         write_parquet(self.runs_dir / part, records)
         for path in files:
-            for name in self._pending_records():
+            for name in kinds:
                 (self.pending_dir / name / path.name).unlink(missing_ok=True)
             path.unlink()
         pa.default_memory_pool().release_unused()  # hand what compacting took back to the OS
