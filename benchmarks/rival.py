@@ -6,8 +6,8 @@ from __future__ import annotations
 import mesa
 
 from sim import load_scenario
-from sim.metrics import STEP_METRICS
-from sim.model import EcosystemModel
+from sim.model.metrics import STEP_METRICS
+from sim.model.model import EcosystemModel
 
 
 class BatchModel(EcosystemModel):

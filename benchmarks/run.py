@@ -165,7 +165,7 @@ def child_single(actors: int, steps: int) -> dict:
 
     start = time.perf_counter()
     from sim import load_scenario
-    from sim.model import EcosystemModel
+    from sim.model.model import EcosystemModel
 
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", scaled(actors))
     imported = time.perf_counter()
@@ -239,8 +239,8 @@ def bench_single_run(workdir: Path) -> list[str]:
 def child_class_demo(steps: int) -> dict:
     """In a child process: what the class demo page does each step (the model's month, the
     layout, a network frame and a charts frame), timed part by part."""
-    from sim.classroom import ClassroomModel
-    from sim.drawing import ChartsPicture, NetworkPicture
+    from sim.viz.classroom import ClassroomModel
+    from sim.viz.drawing import ChartsPicture, NetworkPicture
 
     model = ClassroomModel()
     network, charts = NetworkPicture(), ChartsPicture(model.params.steps)
@@ -352,8 +352,8 @@ def bench_class_demo(workdir: Path) -> list[str]:
 def child_recording(record: bool) -> dict:
     """In a child process: the shipped baseline, with every record kept or none."""
     from sim import load_scenario
-    from sim.model import EcosystemModel
-    from sim.records import RECORDS
+    from sim.model.model import EcosystemModel
+    from sim.model.records import RECORDS
 
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     if record:
@@ -393,7 +393,7 @@ def bench_recording(workdir: Path) -> list[str]:
 
 def _sweep_recording(workdir: Path, runs: int = 20) -> list[str]:
     """The same sweep of baseline runs on 2 processes with and without every record."""
-    from sim.records import RECORDS
+    from sim.model.records import RECORDS
 
     exp = {
         "name": "recording",
@@ -519,7 +519,7 @@ def bench_batch_run_rival(workdir: Path) -> list[str]:
 
 
 def _metrics() -> tuple[str, ...]:
-    from sim.metrics import STEP_METRICS
+    from sim.model.metrics import STEP_METRICS
 
     return STEP_METRICS
 

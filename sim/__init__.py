@@ -15,7 +15,7 @@ __all__ = ["Scenario", "ScenarioError", "load_scenario", "run_scenario"]
 def __getattr__(name: str) -> Any:
     """Import the model (mesa, pandas) only when it is first used: `validate` stays fast."""
     if name == "run_scenario":
-        from .runner import run_scenario
+        from .model.runner import run_scenario
 
         return run_scenario
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

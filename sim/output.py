@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .files import atomic_write, plain, write_json, write_parquet
-from .metrics import SUMMED
+from .model.metrics import SUMMED
 from .plots import plot_timeseries
 from .scenario import scenario_to_dict
 from .schema import Scenario

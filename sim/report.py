@@ -20,7 +20,7 @@ import pandas as pd
 
 from .experiment.aggregate import LEVEL
 from .files import atomic_write
-from .metrics import SUMMED
+from .model.metrics import SUMMED
 
 LABELS = {
     "innovations": "innovations",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.metrics import RUN_METRICS, STEP_METRICS
+from sim.model.metrics import RUN_METRICS, STEP_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = "scenarios/small.yaml"

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from test_sweep import experiment, metrics_of, records_of, series_of, sweep
 
-from sim.records import RECORDS
+from sim.model.records import RECORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).with_name("dask")

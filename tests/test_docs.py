@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from sim.metrics import RUN_METRICS, STEP_METRICS
+from sim.model.metrics import RUN_METRICS, STEP_METRICS
 from sim.schema import Scenario
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"

@@ -10,12 +10,12 @@ import pytest
 import support
 
 from sim.cli import main
-from sim.mechanisms import formats
-from sim.model import EcosystemModel
-from sim.runner import run_scenario
+from sim.model.mechanisms import formats
+from sim.model.model import EcosystemModel
+from sim.model.runner import run_scenario
+from sim.model.state import RESEARCHERS, STARTUP
 from sim.scenario import ScenarioError, load_scenario
 from sim.schema import Scenario
-from sim.state import RESEARCHERS, STARTUP
 
 ROOT = Path(__file__).resolve().parents[1]
 

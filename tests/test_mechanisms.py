@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from support import small
 
 from sim import schema
-from sim.model import EcosystemModel
-from sim.runner import run_scenario
+from sim.model.model import EcosystemModel
+from sim.model.runner import run_scenario
 from sim.scenario import load_scenario
 from sim.schema import Scenario
 

@@ -9,13 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import small
 
-from sim.agents import Corporate, Investor, Regulator, Startup, University
-from sim.metrics import RUN_METRICS, STEP_METRICS
-from sim.model import EcosystemModel
-from sim.runner import run_scenario
+from sim.model.agents import Corporate, Investor, Regulator, Startup, University
+from sim.model.metrics import RUN_METRICS, STEP_METRICS
+from sim.model.model import EcosystemModel
+from sim.model.runner import run_scenario
+from sim.model.state import SPINOFF, STARTUP
 from sim.scenario import apply_changes
 from sim.schema import Scenario
-from sim.state import SPINOFF, STARTUP
 
 
 def totals(scenario: Scenario, seeds=range(3)) -> pd.Series:

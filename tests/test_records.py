@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import EcosystemModel
-from sim.records import RECORDS
+from sim.model.model import EcosystemModel
+from sim.model.records import RECORDS
 from sim.scenario import apply_changes, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

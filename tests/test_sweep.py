@@ -23,7 +23,7 @@ from sim.experiment import load_experiment
 from sim.experiment.design import plan, replicate_seeds
 from sim.experiment.execute import Task, run_task
 from sim.experiment.store import Store
-from sim.records import RECORDS
+from sim.model.records import RECORDS
 from sim.scenario import apply_changes, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,11 +20,11 @@ import pytest
 from PIL import Image
 from support import CHROMIUM_ARGS, chromium
 
-from sim import viz_assets
-from sim.classroom import LEVERS, SCENARIOS, ClassroomModel, lever_values, parse_settings
-from sim.drawing import CHARTS, ChartPicture, ChartsPicture, NetworkPicture
-from sim.model import EcosystemModel
+from sim.model.model import EcosystemModel
 from sim.scenario import load_scenario, path_problem
+from sim.viz import assets as viz_assets
+from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel, lever_values, parse_settings
+from sim.viz.drawing import CHARTS, ChartPicture, ChartsPicture, NetworkPicture
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSROOM = load_scenario(SCENARIOS / "classroom.yaml")
@@ -320,7 +320,7 @@ def test_class_demo_page_in_headless_chromium(browser, tmp_path):
 def test_solara_run_serves_the_same_page(browser, tmp_path):
     assert viz_assets.ensure() == []  # as `run.py viz` does; plain `solara run` uses the CDN
     port = free_port()
-    command = [sys.executable, "-m", "solara", "run", "sim.app", "--production", "--no-open"]
+    command = [sys.executable, "-m", "solara", "run", "sim.viz.app", "--production", "--no-open"]
     server = serve([*command, "--port", str(port)], port, tmp_path / "log")
     try:
         page, failed = open_page(browser, port)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import metrics
+from ..model import metrics
 from ..scenario import ScenarioError, apply_changes
 from ..schema import Scenario
 
@@ -48,7 +48,7 @@ class RunTimeout(Exception):
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one model; never raises for a failing model: the failure is the result."""
-    from ..model import EcosystemModel  # the worker's import, not the parent's
+    from ..model.model import EcosystemModel  # the worker's import, not the parent's
 
     start = time.perf_counter()
     try:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..metrics import HEADLINE, PER_RUN, PER_STEP, STEP_METRICS
+from ..model.metrics import HEADLINE, PER_RUN, PER_STEP, STEP_METRICS
 from ..scenario import (
     ScenarioError,
     apply_changes,

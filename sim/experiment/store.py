@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from pyarrow import feather
 
 from ..files import atomic_write, write_parquet
-from ..records import RECORDS
+from ..model.records import RECORDS
 
 ROW_GROUP_BYTES = 16 * 2**20  # runs gathered into one Parquet row group when compacting
 

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from ..files import atomic_write, plain, write_json, write_parquet
-from ..metrics import PER_RUN
+from ..model.metrics import PER_RUN
+from ..model.records import RECORDS
 from ..output import versions
-from ..records import RECORDS
 from ..scenario import ScenarioError
 from ..schema import Scenario
 from . import aggregate, design

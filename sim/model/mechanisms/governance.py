@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario import apply_changes
-from ..schema import Scenario
+from ...scenario import apply_changes
+from ...schema import Scenario
 from ..state import CORPORATE, REGULATOR, STARTUP, UNIVERSITY, State
 
 

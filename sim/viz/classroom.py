@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
+from ..model.model import EcosystemModel
+from ..scenario import ScenarioError, apply_changes, load_scenario
+from ..schema import Scenario
 from .layout import Layout
-from .model import EcosystemModel
-from .scenario import ScenarioError, apply_changes, load_scenario
-from .schema import Scenario
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "classroom.yaml"
 
 

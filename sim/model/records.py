@@ -13,8 +13,8 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
+from ..schema import RecordKind
 from .mechanisms.ip import PATENTED, PUBLISHED
-from .schema import RecordKind
 from .state import (
     ACQUIRED,
     ALIVE,

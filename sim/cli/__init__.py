@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .scenario import ScenarioError, load_scenario, read_mapping
+from ..scenario import ScenarioError, load_scenario, read_mapping
 
 EXAMPLES = """\
 examples:
@@ -307,9 +307,9 @@ def _set_option(command: argparse.ArgumentParser, what: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     """Load, run, write, and print where the results went and the headline metrics."""
     # imported here so that `validate` and `--help` do not wait for the model's libraries
-    from .metrics import COUNTED
-    from .output import step_totals, write_run
-    from .runner import run_scenario
+    from ..model.metrics import COUNTED
+    from ..model.runner import run_scenario
+    from ..output import step_totals, write_run
 
     given = {"seed": args.seed, "steps": args.steps, "record": args.record}
     overrides = [*args.set, *(f"{k}={_yaml(v)}" for k, v in given.items() if v is not None)]
@@ -322,7 +322,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     after_step = None
     if args.export_network:
-        from .network_export import export
+        from ..model.network_export import export
 
         def after_step(model) -> None:
             if model.steps % args.every == 0 or model.steps == scenario.steps:
@@ -348,7 +348,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     """Print `ok: FILE` or the problems of each file; exit status 2 if any has problems."""
-    from .experiment import load_experiment
+    from ..experiment import load_experiment
 
     status = 0
     for path in args.files:
@@ -365,8 +365,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep and print where its results went and what failed."""
-    from .experiment import load_experiment
-    from .experiment.design import plan
+    from ..experiment import load_experiment
+    from ..experiment.design import plan
 
     given = {
         "steps": args.steps,
@@ -401,7 +401,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.resume and not (out / "manifest.json").exists():
         print(f"{out}: --resume, but no sweep to resume there (no manifest.json)", file=sys.stderr)
         return 2
-    from .experiment.sweep import run_sweep
+    from ..experiment.sweep import run_sweep
 
     jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
     done = run_sweep(loaded, out, jobs, _command_line(), progress=not args.quiet, shard=args.shard)
@@ -419,7 +419,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _slurm_script(args: argparse.Namespace) -> int:
     """Print an sbatch array script: shard $SLURM_ARRAY_TASK_ID of N per array task."""
-    from .experiment import load_experiment
+    from ..experiment import load_experiment
 
     loaded = load_experiment(args.experiment)
     out = (args.out or Path("results") / _folder_name(loaded.experiment.name)).resolve()
@@ -470,8 +470,8 @@ def _yaml(value: object) -> str:
 
 def _compare(args: argparse.Namespace) -> int:
     """Run a paired comparison as a sweep and write its report."""
-    from .experiment.spec import comparison_experiment
-    from .experiment.sweep import run_sweep
+    from ..experiment.spec import comparison_experiment
+    from ..experiment.sweep import run_sweep
 
     loaded = comparison_experiment(
         args.baseline, args.others, args.replications, args.steps, args.seed, args.record or []
@@ -486,8 +486,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _report_command(args: argparse.Namespace) -> int:
     """Write the report of a sweep folder (summarising it first if it was never summarised)."""
-    from .experiment.sweep import summarise
-    from .report import write_report
+    from ..experiment.sweep import summarise
+    from ..report import write_report
 
     if not _is_sweep_folder(args.folder):
         return 2
@@ -499,7 +499,7 @@ def _report_command(args: argparse.Namespace) -> int:
 
 def _aggregate(args: argparse.Namespace) -> int:
     """Recompute a sweep folder's outputs."""
-    from .experiment.sweep import summarise
+    from ..experiment.sweep import summarise
 
     if not _is_sweep_folder(args.folder):
         return 2
@@ -526,7 +526,7 @@ def _ran(done, jobs: int, where: str = "local") -> str:
 
 def _report(done, prefix: str) -> int:
     """Print a sweep's outcome; exit status 1 if runs failed or are missing."""
-    from .records import RECORDS
+    from ..model.records import RECORDS
 
     print(
         f"{prefix}{done.ok} of {done.planned} runs ok, {done.failed} failed, {done.missing} missing"
@@ -573,9 +573,9 @@ def pd_options():
 
 
 def _viz(args: argparse.Namespace) -> int:
-    """Check the scenario and the port, then become the Solara server of sim/app.py."""
-    from . import viz_assets
-    from .classroom import DEFAULT_SCENARIO, SCENARIOS
+    """Check the scenario and the port, then become the Solara server of sim/viz/app.py."""
+    from ..viz import assets as viz_assets
+    from ..viz.classroom import DEFAULT_SCENARIO, SCENARIOS
 
     scenario = Path(args.scenario or DEFAULT_SCENARIO).resolve()
     if args.scenario:
@@ -590,8 +590,8 @@ def _viz(args: argparse.Namespace) -> int:
             return 2
     for problem in viz_assets.ensure():
         print(f"warning: {problem}; the page will ask cdn.jsdelivr.net instead", file=sys.stderr)
-    root = Path(__file__).resolve().parent.parent
-    command = [sys.executable, "-m", "solara", "run", "sim.app", "--production", "--no-open"]
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "solara", "run", "sim.viz.app", "--production", "--no-open"]
     command += ["--host", args.host, "--port", str(args.port)]
     path = os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))
     env = {**os.environ, "SIM_VIZ_SCENARIO": shown, "PYTHONPATH": path}
@@ -604,7 +604,7 @@ def _viz(args: argparse.Namespace) -> int:
 
 def _records(text: str) -> list[str]:
     """An argparse type: record names, comma-separated."""
-    from .records import RECORDS
+    from ..model.records import RECORDS
 
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in RECORDS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..schema import KINDS, Scenario
+from ...schema import KINDS, Scenario
 from ..state import INNOVATION, UNIVERSITY, State
 
 

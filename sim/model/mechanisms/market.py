@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import Scenario
+from ...schema import Scenario
 from ..state import CORPORATE, STARTUP, State
 
 

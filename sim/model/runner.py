@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from ..schema import Scenario
 from .model import EcosystemModel
-from .schema import Scenario
 
 
 def run_scenario(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...schema import Scenario
 from ..population import add_startups
-from ..schema import Scenario
 from ..state import COPY, EXOGENOUS, SPINOFF, STARTUP, State
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import KINDS, Scenario
+from ...schema import KINDS, Scenario
 from ..state import CORPORATE, RESEARCHERS, STARTUP, State
 
 

@@ -1,6 +1,6 @@
 """The class demo: a Mesa SolaraViz page with the live network, levers and charts.
 
-Start it with `python run.py viz` (or `solara run sim.app`). The levers start at the
+Start it with `python run.py viz` (or `solara run sim.viz.app`). The levers start at the
 chosen scenario's values; move them and press Reset to rebuild the ecosystem with them.
 """
 
@@ -13,8 +13,8 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel, lever_values, scenario_files
-from sim.drawing import ChartsPicture, NetworkPicture
+from sim.viz.classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel, lever_values, scenario_files
+from sim.viz.drawing import ChartsPicture, NetworkPicture
 
 # the scenario the page opens with: `run.py viz --scenario FILE` passes it here
 scenario = solara.reactive(os.environ.get("SIM_VIZ_SCENARIO", DEFAULT_SCENARIO.name))

@@ -7,7 +7,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from .files import atomic_write
+from ..files import atomic_write
 from .state import KIND_NAMES, State
 
 WRITERS = {"gexf": nx.write_gexf, "graphml": nx.write_graphml}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..schema import Scenario
+from ...schema import Scenario
 from ..state import (
     ACQUIRED,
     CORPORATE,

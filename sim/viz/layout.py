@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .state import COPY, KIND_NAMES, SPINOFF, State
+from ..model.state import COPY, KIND_NAMES, SPINOFF, State
 
 # where each kind gathers on the unit square: startups in the middle, the others around
 ANCHORS = np.array([[0.45, 0.45], [0.72, 0.75], [0.2, 0.75], [0.5, 0.2], [0.5, 0.2]])

@@ -6,6 +6,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from ..scenario import apply_changes
+from ..schema import KINDS, Scenario
 from . import metrics, population
 from .agents import AGENT_CLASSES, Actor
 from .mechanisms import (
@@ -20,8 +22,6 @@ from .mechanisms import (
     research,
 )
 from .records import Recorder
-from .scenario import apply_changes
-from .schema import KINDS, Scenario
 from .state import State
 
 

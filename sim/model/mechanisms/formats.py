@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import KINDS, Challenge, Jam, Scenario
+from ...schema import KINDS, Challenge, Jam, Scenario
 from ..state import CORPORATE, REGULATOR, RESEARCHERS, State
 from . import partnering
 

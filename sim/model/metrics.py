@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .schema import KINDS, Scenario
+from ..schema import KINDS, Scenario
 from .state import ACQUIRED, CORPORATE, INVESTOR, RESEARCHERS, STARTUP, State
 
 # counts summed over the step by the mechanisms (State.counts)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from .state import ACQUIRED, FAILED, KIND_NAMES, State
+from ..model.state import ACQUIRED, FAILED, KIND_NAMES, State
 
 KIND_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#7f7f7f")
 KIND_RGBA = to_rgba_array(KIND_COLORS)  # converted once: colour names are slow to convert
