@@ -6,7 +6,8 @@ model with its per-step metrics.
 
 from typing import Any
 
-from .scenario import ScenarioError, load_scenario
+from .config import ScenarioError
+from .scenario import load_scenario
 from .schema import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "run_scenario"]

@@ -1,4 +1,5 @@
-"""Loading scenarios: extends, overrides, presets, events, apply_changes and error messages."""
+"""Loading scenarios and the config package under it: extends, overrides, presets, events,
+apply_changes and error messages."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
-from sim.scenario import ScenarioError, apply_changes, load_scenario, scenario_to_dict
+from sim import config
+from sim.config import ScenarioError
+from sim.scenario import apply_changes, load_scenario, scenario_to_dict
 from sim.schema import IP_PRESETS, TRUST_PRESETS, Governance, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,3 +305,47 @@ def test_validate_rejects_bad_scenario(path):
     assert len(lines) == 1, output
     assert lines[0].startswith(f"{rel}: "), output
     assert "Traceback" not in output
+
+
+# --- the config package knows no scenario -----------------------------------------------
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    size: int = Field(1, ge=0)
+    label: str = "x"
+
+
+class _Root(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    part: _Part = _Part()
+    weights: dict[str, float] = {}
+
+
+def test_config_paths_and_problems_work_on_any_root_model():
+    data: dict = {}
+    assert config.apply_overrides(data, ["part.size=3", "weights.a.b=0.5"], _Root) == []
+    assert data == {"part": {"size": 3}, "weights": {"a.b": 0.5}}
+    assert config.path_problem("part.sise", _Root).startswith("unknown key 'sise' (did you mean")
+    assert config.field_type("part.size", _Root) is int
+    model, problems = config.validate_data({"part": {"size": -1, "colour": 1}}, _Root)
+    assert model is None
+    assert config.lines("f.yaml", problems) == [
+        "f.yaml: part.size: got -1; must be >= 0",
+        "f.yaml: part: unknown key 'colour'; allowed: size, label",
+    ]
+
+
+def test_config_presets_are_passed_in():
+    presets = {"part.label": {"big": {"size": 9}}}
+    root = _Root(part=_Part(size=9, label="big"))
+    changed, problems = config.with_changes(root, {"part.label": "big"}, presets)
+    assert problems == [] and changed.part.size == 1  # dropped: the schema fills it afresh
+    changed, _ = config.with_changes(root, {"part.label": "big", "part.size": 2}, presets)
+    assert changed.part.size == 2
+
+
+def test_config_imports_no_other_part_of_sim():
+    for module in (ROOT / "sim" / "config").glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert "from .." not in text and "import sim" not in text, module.name
