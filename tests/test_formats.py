@@ -10,12 +10,13 @@ import pytest
 import support
 
 from sim.cli import main
+from sim.config import ScenarioError
 from sim.model.mechanisms import formats
 from sim.model.model import EcosystemModel
 from sim.model.runner import run_scenario
-from sim.model.state import RESEARCHERS, STARTUP
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import load_scenario
 from sim.schema import Scenario
+from sim.vocabulary import RESEARCHERS, Kind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,15 +77,15 @@ def test_jam_invites_per_kind_proportional_to_knowledge():
         model.step()
     s = model.state
     (jam,) = s.formats
-    rows = jam["rows"]
+    rows = jam.rows
     assert len(np.unique(rows)) == len(rows)
     kinds = np.bincount(s.actors.kind[rows], minlength=5)
     assert kinds.tolist() == [11, 10, 6, 0, 0]  # 31 over 3 kinds; only 6 universities
     assert (s.actors.format_until[rows] == AT + 1 + 6).all()
     # invited startups know more than startups on average (drawn by knowledge)
     mean_k = s.actors.knowledge.mean(axis=1)
-    invited = rows[s.actors.kind[rows] == STARTUP]
-    assert mean_k[invited].mean() > mean_k[s.rows(STARTUP)].mean()
+    invited = rows[s.actors.kind[rows] == Kind.STARTUP]
+    assert mean_k[invited].mean() > mean_k[s.rows(Kind.STARTUP)].mean()
     model.step()
     assert s.formats == []  # the two-month jam is over
 
@@ -96,7 +97,7 @@ def _knowledge_after(scenario: Scenario, seed: int, steps: int) -> tuple[np.ndar
         model.step()
     before = model.state.actors.knowledge.copy()
     model.step()
-    rows = model.state.formats[0]["rows"] if model.state.formats else np.empty(0, dtype=int)
+    rows = model.state.formats[0].rows if model.state.formats else np.empty(0, dtype=int)
     for _ in range(steps - AT):
         model.step()
     a = model.state.actors
@@ -183,18 +184,18 @@ def test_challenge_sponsor_learns_and_pays_the_winner(monkeypatch):
     seen = {}
     real_hold = formats.hold
 
-    def spy(state, params, rng):
+    def spy(state, params, rng, *more):
         fmt = next(iter(state.formats), None)
         if state.t == deadline and fmt is not None:
-            sponsor, fields = fmt["sponsor"], fmt["fields"]
+            sponsor, fields = fmt.sponsor, fmt.fields
             seen["before"] = state.actors.knowledge[sponsor, fields].copy()
             seen["capital"] = state.actors.capital[[sponsor]].copy()
-            real_hold(state, params, rng)
+            real_hold(state, params, rng, *more)
             seen["after"] = state.actors.knowledge[sponsor, fields].copy()
-            seen["winner_k"] = state.actors.knowledge[fmt["winner"], fields].copy()
+            seen["winner_k"] = state.actors.knowledge[fmt.winner, fields].copy()
             seen["paid"] = seen["capital"] - state.actors.capital[[sponsor]]
         else:
-            real_hold(state, params, rng)
+            real_hold(state, params, rng, *more)
 
     monkeypatch.setattr(formats, "hold", spy)
     for seed in range(3):
@@ -227,22 +228,22 @@ def test_only_researchers_with_a_target_field_submit(monkeypatch):
     seen = {}
     real_hold = formats.hold
 
-    def spy(state, params, rng):
-        real_hold(state, params, rng)
+    def spy(state, params, rng, *more):
+        real_hold(state, params, rng, *more)
         if state.t == AT:
             (fmt,) = state.formats
             a = state.actors
             able = state.rows(RESEARCHERS)
-            able = able[(able != fmt["sponsor"]) & a.ih[able][:, fmt["fields"]].any(axis=1)]
+            able = able[(able != fmt.sponsor) & a.ih[able][:, fmt.fields].any(axis=1)]
             seen.update(fmt=fmt, able=able)
 
     monkeypatch.setattr(formats, "hold", spy)
     run_scenario(small([challenge_event(reach=1.0)], steps=AT), seed=3)
     fmt = seen["fmt"]
-    assert len(fmt["fields"]) == CHALLENGE["fields"] == len(np.unique(fmt["fields"]))
+    assert len(fmt.fields) == CHALLENGE["fields"] == len(np.unique(fmt.fields))
     # reach 1: exactly the living researchers (but the sponsor) working on a target field
-    np.testing.assert_array_equal(np.sort(fmt["rows"]), seen["able"])
-    assert fmt["sponsor"] not in fmt["rows"]
+    np.testing.assert_array_equal(np.sort(fmt.rows), seen["able"])
+    assert fmt.sponsor not in fmt.rows
 
 
 # --- scenario files and validation ----------------------------------------------------

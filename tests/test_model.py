@@ -13,9 +13,9 @@ from sim.model.agents import Corporate, Investor, Regulator, Startup, University
 from sim.model.metrics import RUN_METRICS, STEP_METRICS
 from sim.model.model import EcosystemModel
 from sim.model.runner import run_scenario
-from sim.model.state import SPINOFF, STARTUP
 from sim.scenario import apply_changes
 from sim.schema import Scenario
+from sim.vocabulary import Kind, Origin
 
 
 def totals(scenario: Scenario, seeds=range(3)) -> pd.Series:
@@ -66,7 +66,7 @@ def test_all_five_kinds_are_mesa_agents(baseline_run):
     for cls in (Startup, Corporate, University, Investor, Regulator):
         assert len(by_type[cls]) > 0, cls
     a = model.state.actors
-    alive_startups = int(((a.kind[: a.n] == STARTUP) & a.alive[: a.n]).sum())
+    alive_startups = int(((a.kind[: a.n] == Kind.STARTUP) & a.alive[: a.n]).sum())
     assert len(by_type[Startup]) == alive_startups
     some = next(iter(by_type[Startup]))
     assert some.capital == a.capital[some.row]
@@ -93,9 +93,9 @@ def test_no_investors_no_venture_capital():
 def test_no_universities_no_spinoffs_and_no_grants():
     model, frame = run_scenario(small(**{"population.university.count": 0}), seed=1)
     assert frame["grants"].sum() == 0
-    assert not (model.state.actors.origin == SPINOFF).any()
+    assert not (model.state.actors.origin == Origin.SPINOFF).any()
     with_unis, _ = run_scenario(small(steps=120), seed=1)
-    assert (with_unis.state.actors.origin == SPINOFF).any()
+    assert (with_unis.state.actors.origin == Origin.SPINOFF).any()
 
 
 def test_zero_subsidy_spends_nothing_on_subsidies():

@@ -1,242 +1,193 @@
-"""The innovation output metrics: one small function per contract metric, computed from State."""
+"""The metric registry: one declaration per metric, and the month's counters it implies.
+
+A flow is added up during the month by the stages (a field of `Tally`) and summed over a run;
+a level is computed from the state at the end of the month and taken at the last month; a run
+metric is computed once per run. Collectors, plots, the report, the class page and the CLI all
+read their names, labels and units from here. The functions that compute levels and run
+metrics are in `measures.py`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, fields, make_dataclass
+from typing import Literal
+
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
-from ..schema import KINDS, Scenario
-from .state import ACQUIRED, CORPORATE, INVESTOR, RESEARCHERS, STARTUP, State
+from ..schema import Scenario
+from . import measures
+from .state import State
 
-# counts summed over the step by the mechanisms (State.counts)
-COUNTED = (
-    "innovations",
-    "radical_innovations",
-    "innovation_value",
-    "patents_granted",
-    "products_launched",
-    "startups_founded",
-    "startups_failed",
-    "startups_acquired",
-    "startups_ipo",
-    "vc_invested",
-    "vc_returned",
-    "public_spend",
+Role = Literal["flow", "level", "run"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One output column: what it is, how it reads to a person, how it is computed."""
+
+    name: str
+    role: Role
+    label: str  # words for a person, without the unit
+    unit: str  # "" for a count or a pure number
+    compute: Callable | None = None  # levels: (Month) -> float; run metrics: (Run) -> float
+    contract: bool = False  # one of the reference design's output metrics
+    headline: bool = False  # shown first: CLI table, report headlines, sensitivity
+    never_negative: bool = True  # bands and axes are clipped at zero
+    panel: str = ""  # the chart it is drawn in (run plots and the class page); "" for none
+
+    @property
+    def axis(self) -> str:
+        """The label with its unit, for an axis or a table heading."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+@dataclass(frozen=True)
+class Month:
+    """What a level metric is computed from: the state at the end of a month."""
+
+    state: State
+    params: Scenario
+    tally: Tally
+    network: measures.Network
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a run metric is computed from: the whole series and the final state."""
+
+    series: dict[str, np.ndarray]
+    state: State
+    steps: int
+
+
+def flow(name, label, unit="", **kw) -> Metric:
+    return Metric(name, "flow", label, unit, **kw)
+
+
+def level(name, label, compute, unit="", **kw) -> Metric:
+    return Metric(name, "level", label, unit, compute, **kw)
+
+
+def run(name, label, compute, unit="", **kw) -> Metric:
+    return Metric(name, "run", label, unit, compute, **kw)
+
+
+INNOVATIONS = "innovations / month"
+KNOWLEDGE = "knowledge"
+STARTUPS = "startup events / month"
+NETWORK = "network structure"
+# fmt: off
+REGISTRY: tuple[Metric, ...] = (
+    # the reference design's step metrics, in its order
+    flow("innovations", "innovations", contract=True, headline=True, panel=INNOVATIONS),
+    flow("radical_innovations", "radical innovations", contract=True, panel=INNOVATIONS),
+    flow("innovation_value", "innovation value", "$M/month of products", contract=True,
+         headline=True, panel="innovation value ($M / month)"),
+    flow("patents_granted", "patents", contract=True, headline=True,
+         panel="patents and products / month"),
+    flow("products_launched", "products launched", contract=True, headline=True,
+         panel="patents and products / month"),
+    level("mean_knowledge", "knowledge (mean level)", lambda m: measures.mean_knowledge(m.state),
+          contract=True, headline=True, panel=KNOWLEDGE),
+    level("knowledge_diversity", "knowledge diversity",
+          lambda m: measures.knowledge_diversity(m.state), contract=True, panel=KNOWLEDGE),
+    flow("startups_founded", "startups founded", contract=True, panel=STARTUPS),
+    flow("startups_failed", "startup failures", contract=True, headline=True, panel=STARTUPS),
+    flow("startups_acquired", "startups acquired", contract=True, panel=STARTUPS),
+    flow("startups_ipo", "IPOs", contract=True, panel=STARTUPS),
+    flow("vc_invested", "VC invested", "$M", contract=True, headline=True,
+         panel="venture capital ($M / month)"),
+    flow("vc_returned", "VC returned", "$M", contract=True, panel="venture capital ($M / month)"),
+    flow("public_spend", "public spend", "$M", contract=True, headline=True,
+         panel="public spend ($M / month)"),
+    level("network_density", "network density", lambda m: measures.density(m.network),
+          contract=True, headline=True, panel="network density"),
+    level("network_clustering", "network clustering", lambda m: measures.clustering(m.network),
+          contract=True, panel=NETWORK),
+    level("largest_component_share", "share in the largest network component",
+          lambda m: measures.largest_component_share(m.network), contract=True, panel=NETWORK),
+    level("mean_trust", "trust (mean)", lambda m: measures.mean_trust(m.state), contract=True,
+          headline=True, panel="trust and inequality"),
+    level("capital_gini", "capital inequality (Gini)", lambda m: measures.capital_gini(m.state),
+          contract=True, panel="trust and inequality"),
+    # more levels at the end of the month ...
+    level("startups_alive", "startups alive", lambda m: measures.alive(m.state, "startup"),
+          panel="startups alive"),
+    level("corporates_alive", "corporates alive", lambda m: measures.alive(m.state, "corporate")),
+    level("ties", "partnerships", lambda m: float(m.state.ties.n)),
+    level("active_products", "products on the market", lambda m: m.tally.active_products),
+    level("total_capital", "capital held", lambda m: measures.total_capital(m.state), "$M",
+          never_negative=False),
+    level("rd_subsidy_rate", "R&D subsidy rate", lambda m: m.params.governance.rd_subsidy_rate,
+          "share of R&D"),
+    level("new_tie_distance", "cognitive distance of new ties",
+          lambda m: measures.new_tie_distance(m.tally)),
+    # ... and more flows during it
+    flow("ties_formed", "ties formed"),
+    flow("ties_dissolved", "ties dissolved"),
+    flow("cross_kind_ties_formed", "ties formed across kinds"),
+    flow("defections", "defections"),
+    flow("licences", "licences"),
+    flow("imitations", "imitations"),
+    flow("publications", "publications"),
+    flow("product_revenue", "product revenue", "$M"),
+    flow("grants", "grants", "$M"),
+    flow("subsidies", "R&D subsidies", "$M"),
+    flow("taxes", "taxes", "$M"),
+    flow("vc_deals", "VC deals"),
+    flow("antitrust_blocked", "acquisitions blocked by antitrust"),
+    flow("jam_participants", "jam participants"),
+    flow("jam_ties_formed", "ties formed at jams"),
+    flow("challenge_submissions", "challenge submissions"),
+    flow("challenge_prizes", "challenge prizes", "$M"),
+    flow("format_innovations", "innovations within a format's window"),
+    flow("policy_changes", "policy changes"),
+    # once per run
+    run("startup_survival_5y", "5-year startup survival",
+        lambda r: measures.startup_survival_5y(r.state, r.steps), "share", headline=True),
+    run("time_to_first_product", "months to first product",
+        lambda r: measures.time_to_first_product(r.series), "months"),
+    run("innovation_per_public_money", "innovation value per public $",
+        lambda r: measures.innovation_per_public_money(r.series), "$ per $", headline=True),
 )
-# the step metrics of the spec, in its order
-STEP_METRICS = (
-    "innovations",
-    "radical_innovations",
-    "innovation_value",
-    "patents_granted",
-    "products_launched",
-    "mean_knowledge",
-    "knowledge_diversity",
-    "startups_founded",
-    "startups_failed",
-    "startups_acquired",
-    "startups_ipo",
-    "vc_invested",
-    "vc_returned",
-    "public_spend",
-    "network_density",
-    "network_clustering",
-    "largest_component_share",
-    "mean_trust",
-    "capital_gini",
+# fmt: on
+METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
+assert len(METRICS) == len(REGISTRY), "a metric is declared twice"
+
+# counters the stages add to that are no metric themselves, each read by a level above
+HELPER_COUNTERS = ("active_products", "tie_distance_sum")
+Tally = make_dataclass(
+    "Tally",
+    [(m.name, float, 0.0) for m in REGISTRY if m.role == "flow"]
+    + [(name, float, 0.0) for name in HELPER_COUNTERS],
+    slots=True,
 )
-# more per-step columns, beyond the contract: levels at the end of the step ...
-EXTRA_LEVELS = (
-    "startups_alive",
-    "corporates_alive",
-    "ties",
-    "active_products",
-    "total_capital",
-    "rd_subsidy_rate",
-    "new_tie_distance",
-)
-# ... and flows during it (State.counts)
-EXTRA_FLOWS = (
-    "ties_formed",
-    "ties_dissolved",
-    "cross_kind_ties_formed",
-    "defections",
-    "licences",
-    "imitations",
-    "publications",
-    "product_revenue",
-    "grants",
-    "subsidies",
-    "taxes",
-    "vc_deals",
-    "antitrust_blocked",
-    "jam_participants",
-    "jam_ties_formed",
-    "challenge_submissions",
-    "challenge_prizes",
-    "format_innovations",
-    "policy_changes",
-)
-EXTRA_METRICS = EXTRA_LEVELS + EXTRA_FLOWS
-# the per-step columns that are flows, summed over a run; the others are levels
-SUMMED = COUNTED + EXTRA_FLOWS
-RUN_METRICS = ("startup_survival_5y", "time_to_first_product", "innovation_per_public_money")
+Tally.__doc__ = "This month's counters: every flow metric, plus the helper counters."
+COUNTERS: tuple[str, ...] = tuple(f.name for f in fields(Tally))
+
+STEP_METRICS = tuple(m.name for m in REGISTRY if m.contract)  # the reference design's
+PER_STEP = tuple(m.name for m in REGISTRY if m.role != "run")  # every per-step column
+RUN_METRICS = tuple(m.name for m in REGISTRY if m.role == "run")
+PER_RUN = PER_STEP + RUN_METRICS  # flows as run totals, levels as final values, run metrics
+SUMMED = tuple(m.name for m in REGISTRY if m.role == "flow")  # summed over a run
+HEADLINE = tuple(m.name for m in REGISTRY if m.headline)
 
 
-def mean_knowledge(state: State) -> float:
-    """Mean knowledge level over all fields of all living researchers."""
-    rows = state.rows(RESEARCHERS)
-    return float(state.actors.knowledge[rows].mean()) if len(rows) else 0.0
-
-
-def knowledge_diversity(state: State) -> float:
-    """Shannon entropy of the total knowledge across fields, normalised to [0, 1]."""
-    total = state.actors.knowledge[state.rows(RESEARCHERS)].sum(axis=0)
-    if total.sum() <= 0:
-        return 0.0
-    p = total / total.sum()
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum() / np.log(state.fields))
-
-
-def network_nodes(state: State, params: Scenario) -> np.ndarray:
-    """The actors that can take part in the partnership network (living, allowed to partner)."""
-    matrix = params.partnering.matrix
-    kinds = tuple(i for i, kind in enumerate(KINDS) if matrix.get(kind))
-    return state.rows(kinds) if kinds else np.empty(0, dtype=np.int64)
-
-
-def network_graph(state: State, params: Scenario) -> tuple[sp.csr_matrix, int]:
-    """The partnership network's adjacency and its number of actors. Rows outside the network
-    (dead actors, kinds that may not partner) are kept as isolated rows when none has a tie,
-    which saves extracting the submatrix every month."""
-    nodes = network_nodes(state, params)
-    graph = state.adjacency()
-    inside = np.zeros(graph.shape[0], dtype=bool)
-    inside[nodes] = True
-    t = state.ties
-    if not (inside[t.a[: t.n]] & inside[t.b[: t.n]]).all():
-        graph = graph[nodes][:, nodes]
-    return graph, len(nodes)
-
-
-def network_density(graph: sp.csr_matrix, n: int) -> float:
-    """Share of possible ties among the `n` network actors that exist."""
-    return float(graph.nnz / (n * (n - 1))) if n > 1 else 0.0
-
-
-def network_clustering(graph: sp.csr_matrix, n: int) -> float:
-    """Average local clustering coefficient over the `n` network actors (networkx's
-    definition: 0 for degree < 2). Rows of `graph` outside the network have no ties."""
-    if n == 0:
-        return 0.0
-    deg = np.asarray(graph.sum(axis=1)).ravel()
-    triangles = np.asarray((graph @ graph).multiply(graph).sum(axis=1)).ravel() / 2
-    possible = deg * (deg - 1) / 2
-    local = np.divide(triangles, possible, out=np.zeros(len(deg)), where=possible > 0)
-    return float(local.sum() / n)
-
-
-def largest_component_share(graph: sp.csr_matrix, n: int) -> float:
-    """Share of the `n` network actors in the largest connected component (rows outside the
-    network are isolated, so they never make the largest component larger than 1)."""
-    if n == 0:
-        return 0.0
-    _, labels = connected_components(graph, directed=False)
-    return float(np.bincount(labels).max() / n)
-
-
-def mean_trust(state: State) -> float:
-    """Mean effective trust over both directions of all ties."""
-    t = state.ties
-    if t.n == 0:
-        return 0.0
-    return float((t.eff_ab[: t.n].mean() + t.eff_ba[: t.n].mean()) / 2)
-
-
-def capital_gini(state: State) -> float:
-    """Gini coefficient of capital (negative capital counted as zero) over living actors."""
-    rows = state.rows(RESEARCHERS + (INVESTOR,))
-    x = np.sort(np.clip(state.actors.capital[rows], 0, None))
-    n, total = len(x), x.sum()
-    if n == 0 or total <= 0:
-        return 0.0
-    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * total))
-
-
-def step_metrics(state: State, params: Scenario) -> dict[str, float]:
-    """All per-step metrics (contract and extra) for the step just finished."""
-    c = state.counts
-    graph, n_network = network_graph(state, params)
-    a = state.actors
-    alive = a.alive[: a.n]
-    values = {name: float(c[name]) for name in COUNTED}
-    values |= {
-        "mean_knowledge": mean_knowledge(state),
-        "knowledge_diversity": knowledge_diversity(state),
-        "network_density": network_density(graph, n_network),
-        "network_clustering": network_clustering(graph, n_network),
-        "largest_component_share": largest_component_share(graph, n_network),
-        "mean_trust": mean_trust(state),
-        "capital_gini": capital_gini(state),
-        "startups_alive": float(len(state.rows(STARTUP))),
-        "corporates_alive": float(len(state.rows(CORPORATE))),
-        "ties": float(state.ties.n),
-        "active_products": float(c["active_products"]),
-        "total_capital": float(a.capital[: a.n][alive].sum()),
-        "rd_subsidy_rate": params.governance.rd_subsidy_rate,
-        "new_tie_distance": c["tie_distance_sum"] / c["ties_formed"] if c["ties_formed"] else 0.0,
+def step_values(state: State, params: Scenario, tally: Tally) -> dict[str, float]:
+    """Every per-step metric for the month just finished."""
+    month = Month(state, params, tally, measures.network(state, params))
+    return {
+        m.name: float(getattr(tally, m.name)) if m.role == "flow" else float(m.compute(month))
+        for m in REGISTRY
+        if m.role != "run"
     }
-    values |= {name: float(c[name]) for name in EXTRA_FLOWS}
-    return values
-
-
-def startup_survival_5y(state: State, steps: int) -> float:
-    """Share of startups founded in the first half of the run alive or exited 60 steps later."""
-    a = state.actors
-    n = a.n
-    was_startup = (a.kind[:n] == STARTUP) | (a.ipo_step[:n] >= 0)
-    born = a.born[:n]
-    cohort = was_startup & (born >= 1) & (born <= min(steps / 2, steps - 60))
-    if not cohort.any():
-        return float("nan")
-    ended = a.ended[:n][cohort]
-    survived = (ended < 0) | (ended > born[cohort] + 60) | (a.end_reason[:n][cohort] == ACQUIRED)
-    return float(survived.mean())
 
 
 def run_metrics(series: dict[str, np.ndarray], state: State, steps: int) -> dict[str, float]:
     """Per-run metrics from the per-step series and the final state."""
-    launched = np.flatnonzero(series["products_launched"] > 0)
-    public = series["public_spend"].sum()
-    return {
-        "startup_survival_5y": startup_survival_5y(state, steps),
-        "time_to_first_product": float(launched[0] + 1) if len(launched) else float("nan"),
-        "innovation_per_public_money": (
-            float(series["innovation_value"].sum() / public) if public > 0 else float("nan")
-        ),
-    }
-
-
-# every per-step column, and every per-run value: flows as run totals, levels as final values
-PER_STEP = STEP_METRICS + EXTRA_METRICS
-PER_RUN = PER_STEP + RUN_METRICS
-# the per-run values a sweep reports first (sensitivity, heatmaps, report headlines)
-HEADLINE = (
-    "innovations",
-    "innovation_value",
-    "patents_granted",
-    "products_launched",
-    "mean_knowledge",
-    "startups_failed",
-    "vc_invested",
-    "public_spend",
-    "network_density",
-    "mean_trust",
-    "startup_survival_5y",
-    "innovation_per_public_money",
-)
+    whole = Run(series, state, steps)
+    return {m.name: float(m.compute(whole)) for m in REGISTRY if m.role == "run"}
 
 
 def run_values(series: dict[str, np.ndarray], run: dict[str, float]) -> dict[str, float]:

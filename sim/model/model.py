@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import apply_changes
-from ..schema import KINDS, Scenario
+from ..schema import Scenario
+from ..vocabulary import KINDS
 from . import metrics, population
 from .agents import AGENT_CLASSES, Actor
 from .mechanisms import (
@@ -21,7 +22,8 @@ from .mechanisms import (
     partnering,
     research,
 )
-from .records import Recorder
+from .metrics import Tally
+from .records import NoRecords, Recorder, Records
 from .state import State
 
 
@@ -38,44 +40,44 @@ class EcosystemModel(mesa.Model):
         expected = sum(getattr(scenario.population, k).count for k in KINDS)
         self.state = State(scenario.fields, capacity=max(64, int(expected * 1.5)))
         population.build(self.state, scenario, self.rng)
-        if scenario.record:
-            self.state.recorder = Recorder(scenario.record)
-            self.state.recorder.track(self.state)
+        self.recorder: Records = Recorder(scenario.record) if scenario.record else NoRecords()
+        self.recorder.end_of_step(self.state)  # note the initial actors
         self._agent_of: list[Actor | None] = []
         self._agent_kind = np.empty(0, dtype=np.int8)  # kind of each row's agent, -1 for none
         self._sync_agents()
-        self._series: dict[str, list[float]] = {
-            name: [] for name in metrics.STEP_METRICS + metrics.EXTRA_METRICS
-        }
+        self._series: dict[str, list[float]] = {name: [] for name in metrics.PER_STEP}
 
     def step(self) -> None:
-        """One month, in the order of the reference design."""
-        s, rng = self.state, self.rng
+        """One month, in the order of the reference design. Every stage adds to this month's
+        `tally` and reports to the records; what a stage hands a later one is named here."""
+        s, rng, rec = self.state, self.rng, self.recorder
         s.t = self.steps
-        s.counts.clear()
-        self._govern()  # 1. governance: what-if events and the adaptive rule
-        governance.public_money(s, self.params)  # 2. grants and R&D subsidies
-        partnering.refresh_trust(s, self.params)  # 3. partnering and trust
-        partnering.dissolve(s, self.params)
-        partnering.search(s, self.params, rng)
-        formats.hold(s, self.params, rng)  # innovation jams and open challenges
-        exchange.exchange(s, self.params)  # 4. knowledge exchange and spillovers
-        exchange.opportunism(s, self.params, rng)
-        exchange.public_pool(s, self.params)
-        research.research(s, self.params, rng)  # 5. research and innovations
-        formats.attribute(s)
-        ip.protect(s, self.params, rng)  # 6. patents, secrecy, publication
-        market.submit(s, self.params)  # 7. market
-        market.imitate(s, self.params, rng)
-        market.sell(s, self.params)
-        finance.costs_and_taxes(s, self.params)  # 8. finance
-        finance.venture_capital(s, self.params, rng)
-        finance.ipo(s, self.params)
-        finance.acquisitions(s, self.params, rng)
-        finance.failures(s, self.params)
-        entry.entry(s, self.params, rng)  # 9. entry
+        tally = Tally()
+        self._govern(tally)  # 1. governance: what-if events and the adaptive rule
+        p = self.params
+        governance.public_money(s, p, tally)  # 2. grants and R&D subsidies
+        partnering.refresh_trust(s, p)  # 3. partnering and trust
+        partnering.dissolve(s, p, tally, rec)
+        partnering.search(s, p, rng, tally, rec)
+        formats.hold(s, p, rng, tally, rec)  # innovation jams and open challenges
+        exchange.exchange(s, p, tally, rec)  # 4. knowledge exchange and spillovers
+        exchange.opportunism(s, p, rng, tally)
+        exchange.public_pool(s, p)
+        innovations = research.research(s, p, rng, tally)  # 5. research and innovations
+        formats.attribute(s, innovations, tally)
+        protection = ip.protect(s, p, rng, innovations, tally)  # 6. patents, secrecy, publication
+        launches = market.submit(s, p, innovations)  # 7. market
+        market.imitate(s, p, rng, tally)
+        market.sell(s, p, tally, rec)
+        finance.costs_and_taxes(s, p, tally)  # 8. finance
+        finance.venture_capital(s, p, rng, tally, rec)
+        finance.ipo(s, p, tally, rec)
+        finance.acquisitions(s, p, rng, tally, rec)
+        finance.failures(s, p, tally, rec)
+        entry.entry(s, p, rng, protection.spinoff_parents, tally)  # 9. entry
+        rec.innovations(s, innovations, protection, launches)
         self._sync_agents()
-        self._record()  # 10. metrics (and agent-level records, when kept)
+        self._observe(tally)  # 10. metrics (and agent-level records, when kept)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Run `steps` months (default: the scenario's) and return the per-step metrics."""
@@ -83,26 +85,23 @@ class EcosystemModel(mesa.Model):
             self.step()
         return self.metrics_frame()
 
-    def _govern(self) -> None:
+    def _govern(self, tally: Tally) -> None:
         for changes in governance.due_changes(self.params, self.steps):
             self.params = apply_changes(self.params, changes)
         series = self._series
         adapted = governance.adapt(
-            self.state, self.params, series["innovations"], series["public_spend"]
+            self.state, self.params, series["innovations"], series["public_spend"], tally
         )
         self.params = adapted or self.params
 
-    def _record(self) -> None:
-        for name, value in metrics.step_metrics(self.state, self.params).items():
+    def _observe(self, tally: Tally) -> None:
+        for name, value in metrics.step_values(self.state, self.params, tally).items():
             self._series[name].append(value)
-        if self.state.recorder is not None:
-            self.state.recorder.end_of_step(self.state)
+        self.recorder.end_of_step(self.state)
 
     def records(self) -> dict[str, pd.DataFrame]:
         """The agent-level records the scenario asked for (`record:`), each with the seed."""
-        if self.state.recorder is None:
-            return {}
-        frames = self.state.recorder.frames(self.state, self.params.ip.patent_term)
+        frames = self.recorder.frames(self.state, self.params.ip.patent_term)
         return {name: frame.assign(seed=self.seed) for name, frame in frames.items()}
 
     def _sync_agents(self) -> None:

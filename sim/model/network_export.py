@@ -8,7 +8,8 @@ import networkx as nx
 import numpy as np
 
 from ..files import atomic_write
-from .state import KIND_NAMES, State
+from ..vocabulary import KINDS
+from .state import State
 
 WRITERS = {"gexf": nx.write_gexf, "graphml": nx.write_graphml}
 
@@ -18,7 +19,7 @@ def graph(state: State) -> nx.Graph:
     a, t = state.actors, state.ties
     rows = np.flatnonzero(a.alive[: a.n])
     g = nx.Graph(month=int(state.t))
-    kinds = np.take(KIND_NAMES, a.kind[rows]).tolist()
+    kinds = np.take(KINDS, a.kind[rows]).tolist()
     capital = a.capital[rows].tolist()
     g.add_nodes_from(
         (row, {"kind": kind, "capital": cap})

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import KINDS, Scenario
-from .state import (
-    CORPORATE,
-    INNOVATION,
-    INVESTOR,
-    REGULATOR,
-    RESOURCES,
-    STARTUP,
-    UNIVERSITY,
-    State,
-)
+from ..schema import Scenario
+from ..vocabulary import KINDS, Kind, Strategy
+from .state import State
 
 
 def log_uniform(rng: np.random.Generator, bounds: tuple[float, float], size: int) -> np.ndarray:
@@ -48,7 +40,9 @@ def _new_rows(
     a.born[rows] = state.t
     a.max_partners[rows] = max_partners
     seeking = params.partnering.innovation_seeking.get(KINDS[kind], 0.0)
-    a.strategy[rows] = np.where(rng.random(count) < seeking, INNOVATION, RESOURCES)
+    a.strategy[rows] = np.where(
+        rng.random(count) < seeking, Strategy.INNOVATION, Strategy.RESOURCES
+    )
     return rows
 
 
@@ -82,7 +76,7 @@ def add_startups(
     """New startups with founders' seed capital (money from outside the system); `initial`
     ones were founded before the run and hold `initial_runway` months of burn instead."""
     p = params.population.startup
-    rows = _new_rows(state, params, rng, STARTUP, count, p.max_partners)
+    rows = _new_rows(state, params, rng, Kind.STARTUP, count, p.max_partners)
     a = state.actors
     a.knowledge[rows] = startup_knowledge(params, rng, count) if knowledge is None else knowledge
     _set_ih(state, params, rng, rows)
@@ -98,7 +92,7 @@ def add_startups(
 def _add_corporates(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.corporate
     n, f = p.count, params.fields
-    rows = _new_rows(state, params, rng, CORPORATE, n, p.max_partners)
+    rows = _new_rows(state, params, rng, Kind.CORPORATE, n, p.max_partners)
     a = state.actors
     k = rng.uniform(*p.knowledge, (n, f))
     core = rng.random((n, f)) < p.core_share
@@ -113,7 +107,7 @@ def _add_corporates(state: State, params: Scenario, rng: np.random.Generator) ->
 def _add_universities(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.university
     n, f = p.count, params.fields
-    rows = _new_rows(state, params, rng, UNIVERSITY, n, p.max_partners)
+    rows = _new_rows(state, params, rng, Kind.UNIVERSITY, n, p.max_partners)
     a = state.actors
     a.knowledge[rows] = rng.uniform(*p.knowledge, (n, f)) * state.field_maturity
     _set_ih(state, params, rng, rows)
@@ -124,14 +118,14 @@ def _add_universities(state: State, params: Scenario, rng: np.random.Generator) 
 
 def _add_investors(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.investor
-    rows = _new_rows(state, params, rng, INVESTOR, p.count, p.max_partners)
+    rows = _new_rows(state, params, rng, Kind.INVESTOR, p.count, p.max_partners)
     state.actors.fund_end[rows] = p.fund_life
     state.earn(rows, log_uniform(rng, p.fund_size, p.count), "initial")
 
 
 def _add_regulators(state: State, params: Scenario, rng: np.random.Generator) -> None:
     p = params.population.regulator
-    rows = _new_rows(state, params, rng, REGULATOR, p.count, 0)
+    rows = _new_rows(state, params, rng, Kind.REGULATOR, p.count, 0)
     if p.count:
         state.earn(rows, p.budget / p.count, "initial")
 

@@ -1,39 +1,52 @@
 """Agent-level records of a run (opt-in): actors, innovations, deals and ties.
 
-The mechanisms hand the recorder what happened each month as arrays (no per-agent Python
-loops); `frames()` turns the collected chunks into one table per record at the end of a run.
-A run without records has no recorder, and the mechanisms skip these calls.
+The mechanisms hand a `Records` what happened each month as arrays (no per-agent Python
+loops). A run that keeps records has a `Recorder`, whose `frames()` turns the collected chunks
+into one table per record at the end; a run that keeps none has `NoRecords`, which ignores it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import get_args
+from typing import Protocol, get_args
 
 import numpy as np
 import pandas as pd
 
 from ..schema import RecordKind
-from .mechanisms.ip import PATENTED, PUBLISHED
-from .state import (
-    ACQUIRED,
-    ALIVE,
-    COPY,
-    EXITED,
-    EXOGENOUS,
-    FAILED,
-    INITIAL,
-    INNOVATION,
-    KIND_NAMES,
-    SPINOFF,
-    STARTUP,
-    State,
-)
+from ..vocabulary import KINDS, End, IPStatus, Kind, Origin, Strategy
+from .flows import Innovations, Launches, Protection
+from .state import State
 
 RECORDS: tuple[str, ...] = get_args(RecordKind)
-ORIGINS = {INITIAL: "initial", EXOGENOUS: "entry", COPY: "copy", SPINOFF: "spin-off"}
-ENDS = {ALIVE: "alive at end", FAILED: "failed", ACQUIRED: "acquired", EXITED: "exited"}
 ROUNDS = np.array(["seed", "series A", "later"])
+
+
+class Records(Protocol):
+    """What the stages report during a run, for the agent-level records."""
+
+    def ties_formed(self, state: State, rows: np.ndarray) -> None: ...
+    def ties_ended(self, state: State, rows: np.ndarray, reason) -> None: ...
+    def investments(self, state, investors, startups, rounds, amounts, pre, stakes) -> None: ...
+    def exits(self, state, companies, prices, buyers, owner, company, amount, founders): ...
+    def licences(self, state: State, payees: np.ndarray) -> None: ...
+    def revenue(self, innovations: np.ndarray, amounts: np.ndarray) -> None: ...
+    def innovations(self, state, made: Innovations, ip: Protection, out: Launches) -> None: ...
+    def end_of_step(self, state: State) -> None: ...
+    def frames(self, state: State, patent_term: int) -> dict[str, pd.DataFrame]: ...
+
+
+class NoRecords:
+    """The records of a run that keeps none: every report is ignored."""
+
+    def _ignore(self, *args, **kwargs) -> None:
+        return None
+
+    ties_formed = ties_ended = investments = exits = licences = revenue = _ignore
+    innovations = end_of_step = _ignore
+
+    def frames(self, state: State, patent_term: int) -> dict[str, pd.DataFrame]:
+        return {}
 
 
 class Recorder:
@@ -107,24 +120,26 @@ class Recorder:
             self.revenue_of = np.r_[self.revenue_of, np.zeros(size - len(self.revenue_of))]
         self.revenue_of += np.bincount(innovations[own], amounts[own], len(self.revenue_of))
 
-    def end_of_step(self, state: State) -> None:
-        """This month's innovations (with their IP and launch step); capital peaks."""
-        inn = state.innovations
-        if len(inn.get("actor", ())):
+    def innovations(self, state, made: Innovations, ip: Protection, out: Launches) -> None:
+        """This month's innovations, with their IP status and launch month."""
+        if len(made):
             self._add(
                 "innovations",
-                id=inn["id"],
-                step=_at(state, inn["id"]),
-                actor=inn["actor"],
-                kind=inn["kind"],
-                field=inn["field"],
-                fields=_lists(inn["ih"]),
-                radical=inn["radical"],
-                quality=inn["quality"],
-                value=inn["value"],
-                ip=inn["ip"],
-                launch=inn.get("launch", np.full(len(inn["id"]), -1)),
+                id=made.id,
+                step=_at(state, made.id),
+                actor=made.actor,
+                kind=made.kind,
+                field=made.field,
+                fields=_lists(made.ih),
+                radical=made.radical,
+                quality=made.quality,
+                value=made.value,
+                ip=ip.status,
+                launch=out.step,
             )
+
+    def end_of_step(self, state: State) -> None:
+        """Every living actor's capital peak, and new actors' kinds at birth."""
         self.track(state)
 
     def track(self, state: State) -> None:
@@ -160,10 +175,8 @@ class Recorder:
         inn = tables["innovations"]
         if inn.empty:
             return inn
-        out = inn.assign(kind=np.take(KIND_NAMES, inn["kind"]))
-        out["ip"] = np.select(
-            [inn["ip"] == PATENTED, inn["ip"] == PUBLISHED], ["patented", "published"], "secret"
-        )
+        out = inn.assign(kind=np.take(KINDS, inn["kind"]))
+        out["ip"] = np.take(IPStatus.labels(), inn["ip"]).astype(str)
         out["launch"] = inn["launch"].where(inn["launch"] >= 0)
         revenue = np.r_[
             self.revenue_of, np.zeros(max(0, int(inn["id"].max()) + 1 - len(self.revenue_of)))
@@ -189,8 +202,8 @@ class Recorder:
         out = formed.rename(columns={"step": "formed", "trust": "trust_start"}).join(
             ends.rename(columns={"step": "ended", "trust": "trust_end"}), on="id"
         )
-        out.insert(3, "kind_a", np.take(KIND_NAMES, self.birth_kind[out["a"]]))
-        out.insert(4, "kind_b", np.take(KIND_NAMES, self.birth_kind[out["b"]]))
+        out.insert(3, "kind_a", np.take(KINDS, self.birth_kind[out["a"]]))
+        out.insert(4, "kind_b", np.take(KINDS, self.birth_kind[out["b"]]))
         return out
 
     def _actors(self, state: State, tables) -> pd.DataFrame:
@@ -203,19 +216,21 @@ class Recorder:
             return np.bincount(np.asarray(values, dtype=np.int64), weights, minlength=n)[:n]
 
         innovations = per_actor(inn["actor"]) if len(inn) else np.zeros(n)
-        patents = per_actor(inn["actor"][inn["ip"] == PATENTED]) if len(inn) else np.zeros(n)
+        patents = (
+            per_actor(inn["actor"][inn["ip"] == IPStatus.PATENTED]) if len(inn) else np.zeros(n)
+        )
         partners = (per_actor(formed["a"]) + per_actor(formed["b"])) if len(formed) else np.zeros(n)
         invest = deals[deals["event"] == "investment"] if len(deals) else deals
         funding = per_actor(invest["startup"], invest["amount"]) if len(invest) else np.zeros(n)
-        end = np.where(a.ipo_step[:n] >= 0, "ipo", pd.Series(a.end_reason[:n]).map(ENDS))
+        end = np.where(a.ipo_step[:n] >= 0, "ipo", np.take(End.labels(), a.end_reason[:n]))
         end = np.where(a.alive[:n] & (a.ipo_step[:n] < 0), "alive at end", end)
         return pd.DataFrame(
             {
                 "actor": rows,
-                "kind": np.take(KIND_NAMES, self.birth_kind[:n]),
-                "kind_at_end": np.take(KIND_NAMES, a.kind[:n]),
-                "strategy": np.where(a.strategy[:n] == INNOVATION, "innovation", "resources"),
-                "origin": pd.Series(a.origin[:n]).map(ORIGINS),
+                "kind": np.take(KINDS, self.birth_kind[:n]),
+                "kind_at_end": np.take(KINDS, a.kind[:n]),
+                "strategy": np.take(Strategy.labels(), a.strategy[:n]),
+                "origin": np.take(Origin.labels(), a.origin[:n]),
                 "parent": a.parent[:n],
                 "born": a.born[:n],
                 "ended": pd.Series(a.ended[:n]).where(a.ended[:n] >= 0),
@@ -228,7 +243,7 @@ class Recorder:
                 "patents": patents.astype(int),
                 "partners_ever": partners.astype(int),
                 "funding_raised": funding,
-                "startup_at_birth": self.birth_kind[:n] == STARTUP,
+                "startup_at_birth": self.birth_kind[:n] == Kind.STARTUP,
             }
         )
 

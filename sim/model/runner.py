@@ -10,6 +10,22 @@ from ..schema import Scenario
 from .model import EcosystemModel
 
 
+def run_model(
+    scenario: Scenario,
+    seed: int | None = None,
+    steps: int | None = None,
+    after_step: Callable[[EcosystemModel], None] | None = None,
+) -> EcosystemModel:
+    """Build the model and step it `steps` months (default: the scenario's), calling
+    `after_step(model)` after every month; an exception it raises stops the run."""
+    model = EcosystemModel(scenario, seed=seed)
+    for _ in range(scenario.steps if steps is None else steps):
+        model.step()
+        if after_step is not None:
+            after_step(model)
+    return model
+
+
 def run_scenario(
     scenario: Scenario,
     seed: int | None = None,
@@ -20,10 +36,5 @@ def run_scenario(
     per-step metrics, one row per step. `after_step(model)` is called after every month."""
     if steps is not None:
         scenario = scenario.model_copy(update={"steps": steps})
-    model = EcosystemModel(scenario, seed=seed)
-    if after_step is None:
-        return model, model.run()
-    for _ in range(scenario.steps):
-        model.step()
-        after_step(model)
+    model = run_model(scenario, seed, after_step=after_step)
     return model, model.metrics_frame()

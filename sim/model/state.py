@@ -10,16 +10,7 @@ from collections import defaultdict
 import numpy as np
 import scipy.sparse as sp
 
-KIND_NAMES = ("startup", "corporate", "university", "investor", "regulator")
-STARTUP, CORPORATE, UNIVERSITY, INVESTOR, REGULATOR = range(5)
-RESEARCHERS = (STARTUP, CORPORATE, UNIVERSITY)
-
-# why an actor's row ended (end_reason); an IPO turns a startup into a corporate instead
-ALIVE, FAILED, ACQUIRED, EXITED = range(4)
-# how an actor networks: for innovation (diverse partners, patient) or for resources
-INNOVATION, RESOURCES = range(2)
-# how an actor entered (origin); parent holds the university or the copied startup
-INITIAL, EXOGENOUS, COPY, SPINOFF = range(4)
+from ..vocabulary import End, Kind, Strategy
 
 
 class Table:
@@ -71,7 +62,7 @@ def actor_table(fields: int, capacity: int) -> Table:
             "alive": (np.bool_, (), False),
             "born": (np.int32, (), 0),
             "ended": (np.int32, (), -1),
-            "end_reason": (np.int8, (), ALIVE),
+            "end_reason": (np.int8, (), End.ALIVE),
             "capital": (np.float64, (), 0.0),
             "knowledge": (np.float64, f, 0.0),
             "ih": (np.bool_, f, False),
@@ -90,7 +81,7 @@ def actor_table(fields: int, capacity: int) -> Table:
             "ipo_step": (np.int32, (), -1),
             "acquirer": (np.int64, (), -1),
             "format_until": (np.int32, (), -1),
-            "strategy": (np.int8, (), INNOVATION),
+            "strategy": (np.int8, (), Strategy.INNOVATION),
         },
         capacity,
     )
@@ -145,7 +136,8 @@ def product_table(capacity: int) -> Table:
 
 
 class State:
-    """All arrays of one model run, plus the step's counters and the money ledger."""
+    """All arrays of one model run (actors, ties, stakes, products, the public pool, the
+    clock), the collaboration formats under way and the money ledger of sources and sinks."""
 
     def __init__(self, fields: int, capacity: int):
         self.fields = fields
@@ -156,14 +148,10 @@ class State:
         self.products = product_table(capacity)
         self.pool = np.zeros(fields)
         self.field_maturity = np.ones(fields)
-        self.counts: defaultdict[str, float] = defaultdict(float)
         self.sources: defaultdict[str, float] = defaultdict(float)
         self.sinks: defaultdict[str, float] = defaultdict(float)
-        self.innovations: dict[str, np.ndarray] = {}
-        self.spinoff_parents = np.empty(0, dtype=np.int64)
-        self.formats: list[dict] = []  # jams and challenges under way
+        self.formats: list = []  # formats.RunningJam and RunningChallenge under way
         self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
-        self.recorder = None  # a records.Recorder when the run records agent-level data
         self._adjacency: tuple[tuple, sp.csr_matrix] | None = None  # (key of the ties, matrix)
         self._pair_index: tuple[tuple, np.ndarray, np.ndarray] | None = None  # (key, keys, order)
 
@@ -185,6 +173,24 @@ class State:
         self._add_capital(payers, -np.asarray(amounts, dtype=float))
         self._add_capital(payees, np.asarray(amounts, dtype=float))
 
+    def pay_jointly(
+        self, payers: np.ndarray, weights: np.ndarray, payees: np.ndarray, amounts: np.ndarray
+    ) -> None:
+        """`payers` together pay `amounts` to `payees` (distinct rows), each payer its
+        `weights` share of the total; the total is unchanged."""
+        total = float(amounts.sum())
+        self._add_capital(payers, -total * weights / weights.sum())
+        self._add_capital(payees, amounts)
+
+    def to_public(self, payers: np.ndarray, amounts: np.ndarray, sink: str) -> None:
+        """Money owed to the public purse: paid to the first regulator or, with none, out of
+        the system (booked as `sink`)."""
+        regs = self.rows(Kind.REGULATOR)
+        if len(regs):
+            self.transfer(payers, np.full(len(payers), regs[0]), amounts)
+        else:
+            self.spend(payers, amounts, sink)
+
     def _add_capital(self, rows: np.ndarray, amounts: np.ndarray) -> None:
         """capital[rows] += amounts, rows may repeat (np.bincount: faster than np.add.at)."""
         rows = np.asarray(rows, dtype=np.int64).ravel()
@@ -199,7 +205,7 @@ class State:
         a = self.actors
         kinds = a.kind[: a.n]
         if isinstance(kind, tuple):
-            wanted = np.zeros(len(KIND_NAMES) + 1, dtype=bool)  # index -1: no kind
+            wanted = np.zeros(len(Kind) + 1, dtype=bool)  # index -1: no kind
             wanted[list(kind)] = True
             match = wanted[kinds]
         else:
@@ -248,7 +254,12 @@ class State:
         n = self.actors.n
         return np.bincount(t.a[: t.n], minlength=n) + np.bincount(t.b[: t.n], minlength=n)
 
-    def end(self, rows: np.ndarray, reason: int) -> None:
+    def ties_of(self, rows: np.ndarray) -> np.ndarray:
+        """The tie rows with an end among actor `rows`."""
+        mine, t = self.marks(rows), self.ties
+        return np.flatnonzero(mine[t.a[: t.n]] | mine[t.b[: t.n]])
+
+    def end(self, rows: np.ndarray, reason: End) -> None:
         """Actors leave: what capital they still hold is written off; their ties and stakes go."""
         a = self.actors
         a.alive[rows] = False
@@ -259,10 +270,7 @@ class State:
         e = self.equity
         e.keep(~gone[e.company[: e.n]])
         t = self.ties
-        broken = gone[t.a[: t.n]] | gone[t.b[: t.n]]
-        if self.recorder is not None:
-            self.recorder.ties_ended(self, np.flatnonzero(broken), "partner left")
-        t.keep(~broken)
+        t.keep(~(gone[t.a[: t.n]] | gone[t.b[: t.n]]))
 
     def new_ids(self, what: str, count: int) -> np.ndarray:
         """`count` fresh ids for ties or innovations (they number those of the run from 0)."""

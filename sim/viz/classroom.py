@@ -13,9 +13,11 @@ from typing import Any
 
 import yaml
 
+from ..config import ScenarioError
 from ..model.model import EcosystemModel
-from ..scenario import ScenarioError, apply_changes, load_scenario
+from ..scenario import apply_changes, load_scenario
 from ..schema import Scenario
+from ..vocabulary import RESEARCHERS
 from .layout import Layout
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -66,7 +68,7 @@ LEVERS: dict[str, Lever] = {
     ),
     "partner_limit": Lever(
         "Partner limit",
-        tuple(f"population.{k}.max_partners" for k in ("startup", "corporate", "university")),
+        tuple(f"population.{k.label}.max_partners" for k in RESEARCHERS),
         0,
         20,
         1,

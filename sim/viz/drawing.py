@@ -19,7 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from ..model.state import ACQUIRED, FAILED, KIND_NAMES, State
+from ..model.metrics import METRICS
+from ..model.state import State
+from ..vocabulary import KINDS, End
 
 KIND_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#7f7f7f")
 KIND_RGBA = to_rgba_array(KIND_COLORS)  # converted once: colour names are slow to convert
@@ -31,39 +33,43 @@ DPI = 80
 
 @dataclass(frozen=True)
 class Chart:
-    """One live chart: (column, label, cumulative?) per line; `unit`: a fixed [0, 1] scale."""
+    """One live chart of metrics from the registry; `totals` are drawn as running totals,
+    `unit` fixes the scale to [0, 1]."""
 
     title: str
-    lines: tuple[tuple[str, str, bool], ...]
+    metrics: tuple[str, ...]
+    totals: tuple[str, ...] = ()
     unit: bool = False
     legend: str = "upper left"
 
+    @property
+    def lines(self) -> tuple[tuple[str, str, bool], ...]:
+        """(column, legend label, running total?) per line, labelled as the registry says."""
+        return tuple(
+            (
+                name,
+                METRICS[name].label + (" (total)" if name in self.totals else ""),
+                name in self.totals,
+            )
+            for name in self.metrics
+        )
+
 
 CHARTS = (
-    Chart(
-        "innovations / month",
-        (("innovations", "all", False), ("radical_innovations", "radical", False)),
-    ),
-    Chart("innovation value ($M / month)", (("innovation_value", "value", False),)),
-    Chart("mean knowledge", (("mean_knowledge", "mean knowledge", False),), unit=True),
-    Chart("network density", (("network_density", "density", False),)),
+    Chart("innovations / month", ("innovations", "radical_innovations")),
+    Chart("innovation value ($M / month)", ("innovation_value",)),
+    Chart("mean knowledge", ("mean_knowledge",), unit=True),
+    Chart("network density", ("network_density",)),
     Chart(
         "network and trust",
-        (
-            ("network_clustering", "clustering", False),
-            ("largest_component_share", "largest component", False),
-            ("mean_trust", "mean trust", False),
-        ),
+        ("network_clustering", "largest_component_share", "mean_trust"),
         unit=True,
         legend="center right",
     ),
     Chart(
         "startups",
-        (
-            ("startups_alive", "alive", False),
-            ("startups_failed", "failed (total)", True),
-            ("startups_acquired", "acquired (total)", True),
-        ),
+        ("startups_alive", "startups_failed", "startups_acquired"),
+        totals=("startups_failed", "startups_acquired"),
     ),
 )
 
@@ -124,7 +130,7 @@ class NetworkPicture(LivePicture):
         self.moving = [*self.ties, self.actors, self.failed, self.bought, self.links, self.title]
         handles = [
             Line2D([], [], ls="", marker="o", color=c, label=k)
-            for k, c in zip(KIND_NAMES, KIND_COLORS, strict=True)
+            for k, c in zip(KINDS, KIND_COLORS, strict=True)
         ]
         handles += [
             Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="new startup"),
@@ -155,8 +161,8 @@ class NetworkPicture(LivePicture):
         self.actors.set_linewidth(np.where(new, 1.2, 0.3))
 
         recent = ~alive & (a.ended[:n] >= 0) & (now - a.ended[:n] < RECENT)
-        failed = np.flatnonzero(recent & (a.end_reason[:n] == FAILED))
-        bought = np.flatnonzero(recent & (a.end_reason[:n] == ACQUIRED))
+        failed = np.flatnonzero(recent & (a.end_reason[:n] == End.FAILED))
+        bought = np.flatnonzero(recent & (a.end_reason[:n] == End.ACQUIRED))
         buyer = a.acquirer[bought]
         self.failed.set_offsets(pos[failed].reshape(-1, 2))
         self.bought.set_offsets(pos[bought].reshape(-1, 2))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.state import COPY, KIND_NAMES, SPINOFF, State
+from ..model.state import State
+from ..vocabulary import KINDS, Origin
 
 # where each kind gathers on the unit square: startups in the middle, the others around
 ANCHORS = np.array([[0.45, 0.45], [0.72, 0.75], [0.2, 0.75], [0.5, 0.2], [0.5, 0.2]])
-assert len(ANCHORS) == len(KIND_NAMES)
+assert len(ANCHORS) == len(KINDS)
 GRAVITY = 10.0  # pull towards the anchor per unit of distance
 STRIP = 0.08  # height of the row at the bottom for actors that cannot partner
 LOW = (0.02, STRIP + 0.03)  # the least x and y of a partnering actor
@@ -50,7 +51,7 @@ class Layout:
         if len(new) == 0:
             return
         near = ANCHORS[a.kind[new]]
-        has_parent = np.isin(a.origin[new], (SPINOFF, COPY)) & (a.parent[new] >= 0)
+        has_parent = np.isin(a.origin[new], (Origin.SPINOFF, Origin.COPY)) & (a.parent[new] >= 0)
         parent = a.parent[new[has_parent]]
         near[has_parent] = np.r_[self.pos, near][parent] if len(self.pos) else near[has_parent]
         spread = np.where(has_parent, 0.03, 0.12)[:, None]

@@ -6,7 +6,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...schema import Scenario
-from ..state import RESEARCHERS, State
+from ...vocabulary import RESEARCHERS
+from ..metrics import Tally
+from ..records import Records
+from ..state import State
 
 
 def _inflow(
@@ -34,7 +37,7 @@ def _inflow(
     return flow, licensed
 
 
-def exchange(state: State, params: Scenario) -> None:
+def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """Both partners of every tie learn from each other at the same time."""
     t = state.ties
     m = t.n
@@ -52,13 +55,11 @@ def exchange(state: State, params: Scenario) -> None:
     fee = params.ip.licensing_fee
     payers, payees = np.r_[a[lic_a], b[lic_b]], np.r_[b[lic_a], a[lic_b]]
     state.transfer(payers, payees, np.full(len(payers), fee))
-    state.counts["licences"] += len(payers)
-    state.counts["licensing_fees"] += fee * len(payers)
-    if state.recorder is not None:
-        state.recorder.licences(state, payees)
+    tally.licences += len(payers)
+    records.licences(state, payees)
 
 
-def opportunism(state: State, params: Scenario, rng: np.random.Generator) -> None:
+def opportunism(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> None:
     """After exchanging, a partner may defect: the victim's trust falls, else it grows."""
     tp = params.trust
     t = state.ties
@@ -71,7 +72,7 @@ def opportunism(state: State, params: Scenario, rng: np.random.Generator) -> Non
     for cheats, victim_trust in ((a_cheats, t.trust_ba), (b_cheats, t.trust_ab)):
         v = victim_trust[:m]
         victim_trust[:m] = np.where(cheats, v - tp.trust_loss, v + tp.trust_gain * (1 - v))
-    state.counts["defections"] += int(a_cheats.sum() + b_cheats.sum())
+    tally.defections += int(a_cheats.sum() + b_cheats.sum())
 
     a, b = t.a[:m], t.b[:m]
     if tp.reputation_sharing and (a_cheats.any() or b_cheats.any()):

@@ -6,24 +6,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...schema import Scenario
-from ..state import (
-    ACQUIRED,
-    CORPORATE,
-    EXITED,
-    FAILED,
-    INVESTOR,
-    REGULATOR,
-    STARTUP,
-    UNIVERSITY,
-    State,
-)
+from ...vocabulary import End, Kind
+from ..arrays import rank_within
+from ..metrics import Tally
+from ..records import Records
+from ..state import State
 from .market import pipeline_revenue
 
 
-def costs_and_taxes(state: State, params: Scenario) -> None:
+def costs_and_taxes(state: State, params: Scenario, tally: Tally) -> None:
     """Startups burn; corporates sell, pay operating costs and profit tax; ties cost money."""
     a = state.actors
-    st, co = state.rows(STARTUP), state.rows(CORPORATE)
+    st, co = state.rows(Kind.STARTUP), state.rows(Kind.CORPORATE)
     state.spend(st, a.burn[st], "burn")
     state.earn(co, a.revenue[co], "sales")
     state.spend(
@@ -40,12 +34,8 @@ def costs_and_taxes(state: State, params: Scenario) -> None:
     own_rd = a.rd_share[co] * (a.revenue[co] + a.product_revenue[co])
     profit = margin * a.revenue[co] + a.product_revenue[co] - own_rd - collab
     tax = params.governance.tax_rate * np.clip(profit, 0, None)
-    regs = state.rows(REGULATOR)
-    if len(regs):
-        state.transfer(co, np.full(len(co), regs[0]), tax)
-    else:
-        state.spend(co, tax, "taxes")
-    state.counts["taxes"] += float(tax.sum())
+    state.to_public(co, tax, "taxes")
+    tally.taxes += float(tax.sum())
 
 
 def valuation(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
@@ -61,24 +51,15 @@ def _stage_draw(rng, rounds: np.ndarray, seed, series_a, later) -> np.ndarray:
     return rng.uniform(lo, hi)
 
 
-def _rank_within(groups: np.ndarray) -> np.ndarray:
-    """0, 1, 2 ... for the successive occurrences of each value, in the given order."""
-    order = np.argsort(groups, kind="stable")
-    g = groups[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-    ranks_sorted = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    ranks = np.empty_like(ranks_sorted)
-    ranks[order] = ranks_sorted
-    return ranks
-
-
-def venture_capital(state: State, params: Scenario, rng: np.random.Generator) -> None:
+def venture_capital(
+    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+) -> None:
     """Funds screen startups short of runway and back the best signals above the hurdle."""
     fin, inv_p = params.finance, params.population.investor
     a, e = state.actors, state.equity
-    st = state.rows(STARTUP)
+    st = state.rows(Kind.STARTUP)
     seekers = st[a.capital[st] / a.burn[st] < fin.runway_threshold]
-    inv = state.rows(INVESTOR)
+    inv = state.rows(Kind.INVESTOR)
     n = a.n
     owners, companies = e.owner[: e.n], e.company[: e.n]
     held = np.unique(owners * n + companies) // n
@@ -105,7 +86,7 @@ def venture_capital(state: State, params: Scenario, rng: np.random.Generator) ->
     _, first = np.unique(s[keep], return_index=True)  # each startup takes its best offer
     keep = np.sort(keep[first])
     keep = keep[np.argsort(-signal[keep], kind="stable")]
-    rank = _rank_within(v[keep])
+    rank = rank_within(v[keep])
     room = np.minimum(inv_p.deals_per_step, inv_p.portfolio_limit - portfolio[v[keep]])
     keep = keep[rank < room]
     v, s = v[keep], s[keep]
@@ -128,14 +109,15 @@ def venture_capital(state: State, params: Scenario, rng: np.random.Generator) ->
     rows = e.add(len(s))
     e.owner[rows], e.company[rows], e.stake[rows] = v, s, stake
     state.transfer(v, s, ticket)
-    if state.recorder is not None:
-        state.recorder.investments(state, v, s, a.rounds[s], ticket, pre, stake)
+    records.investments(state, v, s, a.rounds[s], ticket, pre, stake)
     a.rounds[s] += 1
-    state.counts["vc_invested"] += float(ticket.sum())
-    state.counts["vc_deals"] += len(s)
+    tally.vc_invested += float(ticket.sum())
+    tally.vc_deals += len(s)
 
 
-def _pay_owners(state: State, companies: np.ndarray, prices: np.ndarray, payers=None) -> None:
+def _pay_owners(
+    state: State, tally: Tally, records: Records, companies, prices, payers=None
+) -> None:
     """Pay each owner of `companies` its stake of the price; founders get the rest (leaves).
 
     With `payers` (acquirers) the money moves between actors; without, it comes from public
@@ -147,13 +129,11 @@ def _pay_owners(state: State, companies: np.ndarray, prices: np.ndarray, payers=
     rows = np.flatnonzero(state.marks(companies)[e.company[: e.n]])
     owner, company = e.owner[rows], e.company[rows]
     amount = e.stake[rows] * price_of[company]
-    investors = a.kind[owner] == INVESTOR
-    state.counts["vc_returned"] += float(amount[investors].sum())
-    state.counts["university_equity_income"] += float(amount[a.kind[owner] == UNIVERSITY].sum())
+    investors = a.kind[owner] == Kind.INVESTOR
+    tally.vc_returned += float(amount[investors].sum())
     founders = prices - np.bincount(company, amount, minlength=a.n)[companies]
-    if state.recorder is not None:
-        buyers = np.full(len(companies), -1) if payers is None else payers
-        state.recorder.exits(state, companies, prices, buyers, owner, company, amount, founders)
+    buyers = np.full(len(companies), -1) if payers is None else payers
+    records.exits(state, companies, prices, buyers, owner, company, amount, founders)
     if payers is None:
         state.earn(owner, amount, "public_markets")
     else:
@@ -164,32 +144,34 @@ def _pay_owners(state: State, companies: np.ndarray, prices: np.ndarray, payers=
     e.keep(~state.marks(companies)[e.company[: e.n]])
 
 
-def ipo(state: State, params: Scenario) -> None:
+def ipo(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """Startups valued above the threshold list: owners cash out, the company raises money
     from the public and goes on as a corporate."""
     fin, a = params.finance, state.actors
-    st = state.rows(STARTUP)
+    st = state.rows(Kind.STARTUP)
     value = valuation(state, params, st)
     going = value >= fin.ipo_threshold
     rows, value = st[going], value[going]
     if len(rows) == 0:
         return
-    _pay_owners(state, rows, value)
+    _pay_owners(state, tally, records, rows, value)
     state.earn(rows, fin.ipo_raise_share * value, "public_markets")
-    a.kind[rows] = CORPORATE
+    a.kind[rows] = Kind.CORPORATE
     a.ipo_step[rows] = state.t
     a.revenue[rows] = 0.0
     a.rd_share[rows] = np.mean(params.population.corporate.rd_intensity)
     a.max_partners[rows] = params.population.corporate.max_partners
-    state.counts["startups_ipo"] += len(rows)
+    tally.startups_ipo += len(rows)
 
 
-def acquisitions(state: State, params: Scenario, rng: np.random.Generator) -> None:
+def acquisitions(
+    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+) -> None:
     """Corporates bid for startups with products (launched or pending) that fit their IH;
     the best-fitting bidder that can pay, and that antitrust lets through, buys."""
     fin, a = params.finance, state.actors
-    st = state.rows(STARTUP)
-    co = state.rows(CORPORATE)
+    st = state.rows(Kind.STARTUP)
+    co = state.rows(Kind.CORPORATE)
     if len(co) == 0:
         return
     value = valuation(state, params, st)
@@ -203,7 +185,7 @@ def acquisitions(state: State, params: Scenario, rng: np.random.Generator) -> No
     price = value[bid_for] * (1 + fin.acquisition_premium)
     affordable = a.capital[bidders] >= fin.cash_cover * price[:, None]
     blocked = _antitrust_blocks(state, params, targets, bidders)
-    state.counts["antitrust_blocked"] += int((affordable & blocked).any(axis=1).sum())
+    tally.antitrust_blocked += int((affordable & blocked).any(axis=1).sum())
     fit = np.where(affordable & ~blocked, fit, -1.0)
     best = fit.argmax(axis=1)
     win = fit[np.arange(len(targets)), best] >= 0
@@ -213,7 +195,7 @@ def acquisitions(state: State, params: Scenario, rng: np.random.Generator) -> No
     if len(targets) == 0:
         return
 
-    _pay_owners(state, targets, price, payers=buyer)
+    _pay_owners(state, tally, records, targets, price, payers=buyer)
     state.transfer(targets, buyer, a.capital[targets].copy())
     a.knowledge[buyer] = np.maximum(a.knowledge[buyer], a.knowledge[targets])
     a.patent_expiry[buyer] = np.maximum(a.patent_expiry[buyer], a.patent_expiry[targets])
@@ -222,8 +204,8 @@ def acquisitions(state: State, params: Scenario, rng: np.random.Generator) -> No
     new_owner[targets] = buyer
     p.owner[: p.n] = new_owner[p.owner[: p.n]]
     a.acquirer[targets] = buyer
-    state.end(targets, ACQUIRED)
-    state.counts["startups_acquired"] += len(targets)
+    _leave(state, records, targets, End.ACQUIRED)
+    tally.startups_acquired += len(targets)
 
 
 def _antitrust_blocks(state: State, params: Scenario, targets, bidders) -> np.ndarray:
@@ -243,13 +225,19 @@ def _antitrust_blocks(state: State, params: Scenario, targets, bidders) -> np.nd
     return (share > params.governance.antitrust_threshold) & (combined >= 2)
 
 
-def failures(state: State, params: Scenario) -> None:
+def failures(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """Startups with negative capital fail; so do corporates if the scenario says so."""
     a = state.actors
-    st = state.rows(STARTUP)
+    st = state.rows(Kind.STARTUP)
     failed = st[a.capital[st] < 0]
-    state.end(failed, FAILED)
-    state.counts["startups_failed"] += len(failed)
+    _leave(state, records, failed, End.FAILED)
+    tally.startups_failed += len(failed)
     if params.population.corporate.exit_on_negative:
-        co = state.rows(CORPORATE)
-        state.end(co[a.capital[co] < 0], EXITED)
+        co = state.rows(Kind.CORPORATE)
+        _leave(state, records, co[a.capital[co] < 0], End.EXITED)
+
+
+def _leave(state: State, records: Records, rows: np.ndarray, reason: End) -> None:
+    """Actors end (their ties with them, which the records hear of first)."""
+    records.ties_ended(state, state.ties_of(rows), "partner left")
+    state.end(rows, reason)

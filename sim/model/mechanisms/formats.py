@@ -3,57 +3,88 @@
 An innovation jam is curated and time-boxed: invited actors of several kinds absorb knowledge
 from one another many-to-many for a few months and may form lasting ties. An open challenge
 posts a prize for the actor closest to a target knowledge profile; the winner's knowledge on
-the problem's fields reaches the sponsor. Formats under way live in `State.formats` as small
-dicts; innovations of actors within a format's attribution window are counted separately.
+the problem's fields reaches the sponsor. Formats under way live in `State.formats`
+(`RunningJam`, `RunningChallenge`); innovations of actors within a format's attribution window
+are counted separately.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ...schema import KINDS, Challenge, Jam, Scenario
-from ..state import CORPORATE, REGULATOR, RESEARCHERS, State
+from ...schema import Challenge, Jam, Scenario
+from ...vocabulary import KINDS, RESEARCHERS, Kind
+from ..flows import Innovations
+from ..metrics import Tally
+from ..records import Records
+from ..state import State
 from . import partnering
 
 PAIR_BUDGET = 2_000_000  # most (pair x field) values scored at once when forming jam ties
 
 
-def hold(state: State, params: Scenario, rng: np.random.Generator) -> None:
+@dataclass(frozen=True)
+class RunningJam:
+    """A jam under way: its participants, from its first to its last month."""
+
+    spec: Jam
+    rows: np.ndarray
+    start: int
+    end: int
+
+
+@dataclass
+class RunningChallenge:
+    """A challenge under way: sponsor, target fields, submitters; the winner at the end."""
+
+    spec: Challenge
+    sponsor: int
+    fields: np.ndarray
+    rows: np.ndarray
+    start: int
+    end: int
+    winner: int = -1
+
+
+def hold(
+    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+) -> None:
     """Start the jams and challenges due this step, run those under way, drop finished ones."""
     for event in params.events:
         if event.at != state.t:
             continue
         if event.jam is not None:
-            _start_jam(state, params, rng, event.jam)
+            _start_jam(state, rng, event.jam, tally)
         if event.challenge is not None:
-            _start_challenge(state, rng, event.challenge)
+            _start_challenge(state, rng, event.challenge, tally)
     for fmt in state.formats:
-        if fmt["type"] == "jam":
-            _run_jam(state, params, rng, fmt)
+        if isinstance(fmt, RunningJam):
+            _run_jam(state, params, rng, fmt, tally, records)
         else:
-            _run_challenge(state, fmt)
-    state.formats = [fmt for fmt in state.formats if fmt["end"] > state.t]
+            _run_challenge(state, fmt, tally)
+    state.formats = [fmt for fmt in state.formats if fmt.end > state.t]
 
 
-def attribute(state: State) -> None:
+def attribute(state: State, made: Innovations, tally: Tally) -> None:
     """Count this step's innovations by actors within a format's attribution window."""
-    who = state.innovations.get("actor", np.empty(0, dtype=np.int64))
-    counted = state.actors.format_until[who] >= state.t
-    state.counts["format_innovations"] += int(counted.sum())
+    counted = state.actors.format_until[made.actor] >= state.t
+    tally.format_innovations += int(counted.sum())
 
 
 # --- innovation jams ------------------------------------------------------------------
 
 
-def _start_jam(state: State, params: Scenario, rng: np.random.Generator, jam: Jam) -> None:
+def _start_jam(state: State, rng: np.random.Generator, jam: Jam, tally: Tally) -> None:
     """Invite participants, charge the organiser and extend the participants' attribution."""
     rows = _invite(state, rng, jam)
     end = state.t + jam.duration - 1  # the jam's last month
     a = state.actors
     a.format_until[rows] = np.maximum(a.format_until[rows], end + jam.attribution)
-    state.counts["jam_participants"] += len(rows)
-    _charge_regulators(state, jam.cost)
-    state.formats.append({"type": "jam", "spec": jam, "rows": rows, "start": state.t, "end": end})
+    tally.jam_participants += len(rows)
+    tally.public_spend += _charge_regulators(state, jam.cost)
+    state.formats.append(RunningJam(jam, rows, state.t, end))
 
 
 def _invite(state: State, rng: np.random.Generator, jam: Jam) -> np.ndarray:
@@ -86,32 +117,39 @@ def _weighted_sample(
     return pool[order[:size]]
 
 
-def _charge_regulators(state: State, cost: float) -> None:
+def _charge_regulators(state: State, cost: float) -> float:
     """The organiser's expense: the regulators pay in proportion to what they hold (at most
-    all of it); the money leaves the system and counts as public spend."""
-    regs = state.rows(REGULATOR)
+    all of it); the money leaves the system. Returns what was paid (public spend)."""
+    regs = state.rows(Kind.REGULATOR)
     if len(regs) == 0 or cost <= 0:
-        return
+        return 0.0
     purse = np.clip(state.actors.capital[regs], 0, None)
     paid = min(cost, float(purse.sum()))
     if paid <= 0:
-        return
+        return 0.0
     state.spend(regs, paid * purse / purse.sum(), "format_costs")
-    state.counts["public_spend"] += paid
+    return paid
 
 
-def _run_jam(state: State, params: Scenario, rng: np.random.Generator, fmt: dict) -> None:
+def _run_jam(
+    state: State,
+    params: Scenario,
+    rng: np.random.Generator,
+    fmt: RunningJam,
+    tally: Tally,
+    records: Records,
+) -> None:
     """One month of a jam: lasting ties in its first month, then many-to-many absorption."""
-    if not fmt["start"] <= state.t <= fmt["end"]:
+    if not fmt.start <= state.t <= fmt.end:
         return
-    rows = fmt["rows"][state.actors.alive[fmt["rows"]]]
+    rows = fmt.rows[state.actors.alive[fmt.rows]]
     if len(rows) < 2:
         return
-    jam: Jam = fmt["spec"]
-    if state.t == fmt["start"]:
-        before = state.ties.n
-        _jam_ties(state, params, rng, rows, jam.tie_threshold)
-        state.counts["jam_ties_formed"] += state.ties.n - before
+    jam = fmt.spec
+    if state.t == fmt.start:
+        tally.jam_ties_formed += _jam_ties(
+            state, params, rng, rows, jam.tie_threshold, tally, records
+        )
     k = state.actors.knowledge
     gap = _mean_gap_to_others(k[rows])
     absorb = jam.exchange_rate * state.absorptive(rows, params.knowledge.absorptive_half)
@@ -136,16 +174,23 @@ def _mean_gap_to_others(k: np.ndarray) -> np.ndarray:
 
 
 def _jam_ties(
-    state: State, params: Scenario, rng: np.random.Generator, rows: np.ndarray, threshold: float
-) -> None:
+    state: State,
+    params: Scenario,
+    rng: np.random.Generator,
+    rows: np.ndarray,
+    threshold: float,
+    tally: Tally,
+    records: Records,
+) -> int:
     """Each participant proposes its most attractive fellow participant above `threshold`,
-    where the kind matrix allows, both have room and no tie exists yet."""
+    where the kind matrix allows, both have room and no tie exists yet; returns how many
+    ties formed."""
     a = state.actors
     allowed = partnering.kind_matrix(params)
     deg = state.degree()
     seekers = rows[allowed.any(axis=1)[a.kind[rows]] & (deg[rows] < a.max_partners[rows])]
     if len(seekers) == 0:
-        return
+        return 0
     p = len(rows)
     chunk = max(1, PAIR_BUDGET // max(p * state.fields, 1))
     proposers, proposed = [], []
@@ -165,20 +210,21 @@ def _jam_ties(
         ok = score[np.arange(len(part)), best] > threshold
         proposers.append(part[ok])
         proposed.append(rows[best[ok]])
-    partnering._form(state, params, rng, np.concatenate(proposers), np.concatenate(proposed), deg)
+    proposers, proposed = np.concatenate(proposers), np.concatenate(proposed)
+    return partnering.form_ties(state, params, rng, proposers, proposed, deg, tally, records)
 
 
 # --- open challenges ------------------------------------------------------------------
 
 
-def _start_challenge(state: State, rng: np.random.Generator, ch: Challenge) -> None:
+def _start_challenge(state: State, rng: np.random.Generator, ch: Challenge, tally: Tally) -> None:
     """Pick the sponsor and the target fields; able researchers submit with chance `reach`."""
     a = state.actors
     if ch.sponsor == "corporate":
-        corps = state.rows(CORPORATE)
+        corps = state.rows(Kind.CORPORATE)
         sponsor = int(corps[a.capital[corps].argmax()]) if len(corps) else -1
     else:
-        regs = state.rows(REGULATOR)
+        regs = state.rows(Kind.REGULATOR)
         sponsor = int(regs[rng.integers(len(regs))]) if len(regs) else -1
     if sponsor < 0:
         return
@@ -188,29 +234,18 @@ def _start_challenge(state: State, rng: np.random.Generator, ch: Challenge) -> N
     submitters = able[rng.random(len(able)) < ch.reach]
     deadline = state.t + ch.duration
     a.format_until[submitters] = np.maximum(a.format_until[submitters], deadline + ch.attribution)
-    state.counts["challenge_submissions"] += len(submitters)
-    state.formats.append(
-        {
-            "type": "challenge",
-            "spec": ch,
-            "sponsor": sponsor,
-            "fields": fields,
-            "rows": submitters,
-            "start": state.t,
-            "end": deadline,
-        }
-    )
+    tally.challenge_submissions += len(submitters)
+    state.formats.append(RunningChallenge(ch, sponsor, fields, submitters, state.t, deadline))
 
 
-def _run_challenge(state: State, fmt: dict) -> None:
+def _run_challenge(state: State, fmt: RunningChallenge, tally: Tally) -> None:
     """At the deadline the closest living submitter wins: the sponsor pays the prize (as much
     as it holds) and learns the winner's knowledge on the target fields."""
-    if state.t != fmt["end"]:
+    if state.t != fmt.end:
         return
     a = state.actors
-    ch: Challenge = fmt["spec"]
-    sponsor, fields = fmt["sponsor"], fmt["fields"]
-    rows = fmt["rows"][a.alive[fmt["rows"]]]
+    ch, sponsor, fields = fmt.spec, fmt.sponsor, fmt.fields
+    rows = fmt.rows[a.alive[fmt.rows]]
     if len(rows) == 0 or not a.alive[sponsor]:
         return
     k = a.knowledge[rows][:, fields]
@@ -219,13 +254,13 @@ def _run_challenge(state: State, fmt: dict) -> None:
     else:  # every submission meets a zero target
         quality = np.ones(len(rows))
     winner = int(rows[quality.argmax()])
-    fmt["winner"] = winner
+    fmt.winner = winner
     prize = min(ch.prize, max(0.0, float(a.capital[sponsor])))
     if prize > 0:
         state.transfer(np.array([sponsor]), np.array([winner]), np.array([prize]))
-        state.counts["challenge_prizes"] += prize
-        if a.kind[sponsor] == REGULATOR:
-            state.counts["public_spend"] += prize
+        tally.challenge_prizes += prize
+        if a.kind[sponsor] == Kind.REGULATOR:
+            tally.public_spend += prize
     if a.kind[sponsor] in RESEARCHERS:
         a.knowledge[sponsor, fields] = np.maximum(
             a.knowledge[sponsor, fields], a.knowledge[winner, fields]

@@ -6,7 +6,9 @@ import numpy as np
 
 from ...scenario import apply_changes
 from ...schema import Scenario
-from ..state import CORPORATE, REGULATOR, STARTUP, UNIVERSITY, State
+from ...vocabulary import Kind
+from ..metrics import Tally
+from ..state import State
 
 
 def due_changes(params: Scenario, t: int) -> list[dict]:
@@ -15,7 +17,11 @@ def due_changes(params: Scenario, t: int) -> list[dict]:
 
 
 def adapt(
-    state: State, params: Scenario, innovations: list[float], public_spend: list[float]
+    state: State,
+    params: Scenario,
+    innovations: list[float],
+    public_spend: list[float],
+    tally: Tally,
 ) -> Scenario | None:
     """The adaptive rule, at each review: a thermostat on the R&D subsidy rate.
 
@@ -30,7 +36,7 @@ def adapt(
         return None
     recent = sum(innovations[-period:])
     before = sum(innovations[-2 * period : -period])
-    purse = state.actors.capital[state.rows(REGULATOR)].sum()
+    purse = state.actors.capital[state.rows(Kind.REGULATOR)].sum()
     affordable = purse >= gov.budget_reserve * np.mean(public_spend[-period:])
     rate = gov.rd_subsidy_rate
     if not affordable or recent > before:
@@ -39,42 +45,40 @@ def adapt(
         rate = min(gov.max_subsidy_rate, rate + gov.adapt_step)
     if rate == gov.rd_subsidy_rate:
         return None
-    state.counts["policy_changes"] += 1
+    tally.policy_changes += 1
     return apply_changes(params, {"governance.rd_subsidy_rate": rate})
 
 
 def pay_public(state: State, payees: np.ndarray, amounts: np.ndarray) -> float:
     """Pay `amounts` to `payees` from the regulators' budgets, scaled down if they fall short."""
-    regs = state.rows(REGULATOR)
+    regs = state.rows(Kind.REGULATOR)
     want = float(amounts.sum())
     if len(regs) == 0 or want <= 0:
         return 0.0
-    cap = state.actors.capital
-    purse = np.clip(cap[regs], 0, None)
+    purse = np.clip(state.actors.capital[regs], 0, None)
     scale = min(1.0, purse.sum() / want)
     paid = amounts * scale
     total = float(paid.sum())
     if total > 0:
-        cap[regs] -= total * purse / purse.sum()
-        np.add.at(cap, payees, paid)
+        state.pay_jointly(regs, purse, payees, paid)
     return total
 
 
-def public_money(state: State, params: Scenario) -> None:
+def public_money(state: State, params: Scenario, tally: Tally) -> None:
     """Public allocation to regulators; grants to universities; R&D subsidies to firms."""
     gov = params.governance
     a = state.actors
-    regs = state.rows(REGULATOR)
+    regs = state.rows(Kind.REGULATOR)
     if len(regs):
         state.earn(regs, gov.public_allocation / len(regs), "public_allocation")
 
-    st, co, un = state.rows(STARTUP), state.rows(CORPORATE), state.rows(UNIVERSITY)
+    st, co, un = state.rows(Kind.STARTUP), state.rows(Kind.CORPORATE), state.rows(Kind.UNIVERSITY)
     a.rd_budget[st] = a.rd_share[st] * a.burn[st]
     a.rd_budget[co] = a.rd_share[co] * (a.revenue[co] + a.product_revenue[co])
 
     grants = a.revenue[un] if gov.grants else np.zeros(len(un))
     before = a.capital[un].copy()
-    state.counts["grants"] += pay_public(state, un, grants)
+    tally.grants += pay_public(state, un, grants)
     received = a.capital[un] - before
     a.rd_budget[un] = a.rd_share[un] * received
     state.spend(un, received - a.rd_budget[un], "operating_costs")
@@ -82,6 +86,6 @@ def public_money(state: State, params: Scenario) -> None:
     firms = np.r_[st, co]
     subsidy = gov.rd_subsidy_rate * a.rd_budget[firms]
     before = a.capital[firms].copy()
-    state.counts["subsidies"] += pay_public(state, firms, subsidy)
+    tally.subsidies += pay_public(state, firms, subsidy)
     a.rd_budget[firms] += a.capital[firms] - before
-    state.counts["public_spend"] = state.counts["grants"] + state.counts["subsidies"]
+    tally.public_spend += tally.grants + tally.subsidies

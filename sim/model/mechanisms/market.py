@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...schema import Scenario
-from ..state import CORPORATE, STARTUP, State
+from ...vocabulary import FIRMS, Kind
+from ..flows import Innovations, Launches
+from ..metrics import Tally
+from ..records import Records
+from ..state import State
 
 
 def approval_delay(state: State, params: Scenario, owners: np.ndarray, fields: np.ndarray):
@@ -15,7 +19,7 @@ def approval_delay(state: State, params: Scenario, owners: np.ndarray, fields: n
         np.isin(fields, gov.regulated_fields), gov.regulated_delay, gov.approval_delay
     ).astype(float)
     if gov.sandbox:
-        startup = state.actors.kind[owners] == STARTUP
+        startup = state.actors.kind[owners] == Kind.STARTUP
         delay = np.where(startup, np.round(delay * gov.sandbox_factor), delay)
     return delay.astype(np.int32)
 
@@ -28,24 +32,25 @@ def _add_products(state, owners, fields, values, launch, end, imitation, innovat
     p.innovation[rows] = innovation
 
 
-def submit(state: State, params: Scenario) -> None:
-    """Firms' innovations enter the approval queue as future products."""
-    inn = state.innovations
-    firm = np.isin(inn["kind"], (STARTUP, CORPORATE))
-    owners, fields = inn["actor"][firm], inn["field"][firm]
+def submit(state: State, params: Scenario, made: Innovations) -> Launches:
+    """Firms' innovations enter the approval queue as future products; returns when each
+    will launch."""
+    firm = np.isin(made.kind, FIRMS)
+    owners, fields = made.actor[firm], made.field[firm]
     launch = state.t + approval_delay(state, params, owners, fields)
     _add_products(
         state,
         owners,
         fields,
-        inn["value"][firm],
+        made.value[firm],
         launch,
         launch + params.market.product_life,
         False,
-        inn["id"][firm],
+        made.id[firm],
     )
-    inn["launch"] = np.full(len(firm), -1, dtype=np.int32)
-    inn["launch"][firm] = launch
+    step = np.full(len(firm), -1, dtype=np.int32)
+    step[firm] = launch
+    return Launches(step)
 
 
 def _active(state: State) -> np.ndarray:
@@ -54,13 +59,13 @@ def _active(state: State) -> np.ndarray:
     return (p.launch[:n] <= state.t) & (state.t < p.end[:n]) & state.actors.alive[p.owner[:n]]
 
 
-def imitate(state: State, params: Scenario, rng: np.random.Generator) -> None:
+def imitate(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> None:
     """A product may be copied by a firm that knows its field; strong IP makes this rarer."""
     p, a = state.products, state.actors
     n = p.n
     p_copy = params.ip.imitation_rate * (1 - params.ip.ip_strength)
     target = np.flatnonzero(_active(state) & ~p.imitation[:n] & (rng.random(n) < p_copy))
-    firms = state.rows((STARTUP, CORPORATE))
+    firms = state.rows(FIRMS)
     if len(target) == 0 or len(firms) == 0:
         return
     copier = firms[rng.integers(len(firms), size=len(target))]
@@ -76,7 +81,7 @@ def imitate(state: State, params: Scenario, rng: np.random.Generator) -> None:
         p.end[target],
         True,
     )
-    state.counts["imitations"] += len(target)
+    tally.imitations += len(target)
 
 
 def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.ndarray:
@@ -98,19 +103,18 @@ def pipeline_revenue(state: State, params: Scenario) -> np.ndarray:
     return np.bincount(p.owner[pending], revenue, minlength=state.actors.n)
 
 
-def sell(state: State, params: Scenario) -> None:
+def sell(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """Active products earn their monthly revenue; the first month counts as a launch."""
     p, a = state.products, state.actors
     n = p.n
     launched = (p.launch[:n] == state.t) & ~p.imitation[:n]
-    state.counts["products_launched"] += int(launched.sum())
+    tally.products_launched += int(launched.sum())
     active = np.flatnonzero(_active(state))
     revenue = monthly_revenue(state, params, active)
     owners = p.owner[active]
     a.product_revenue[: a.n] = np.bincount(owners, revenue, minlength=a.n)
     state.earn(owners, revenue, "product_sales")
-    if state.recorder is not None:
-        state.recorder.revenue(p.innovation[active], revenue)
-    state.counts["product_revenue"] += float(revenue.sum())
-    state.counts["active_products"] = float(len(active))
+    records.revenue(p.innovation[active], revenue)
+    tally.product_revenue += float(revenue.sum())
+    tally.active_products += len(active)
     p.keep((p.end[:n] > state.t) & a.alive[p.owner[:n]])

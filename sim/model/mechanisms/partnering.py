@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ...schema import KINDS, Scenario
-from ..state import INNOVATION, UNIVERSITY, State
+from ...schema import Scenario
+from ...vocabulary import KINDS, Kind, Strategy
+from ..arrays import rank_within
+from ..metrics import Tally
+from ..records import Records
+from ..state import State
 
 
 def kind_matrix(params: Scenario) -> np.ndarray:
@@ -23,12 +27,14 @@ def patience(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
     resource seekers drop ties that do not pay soon."""
     p = params.partnering
     factor = np.where(
-        state.actors.strategy[rows] == INNOVATION, p.innovation_patience, p.resource_patience
+        state.actors.strategy[rows] == Strategy.INNOVATION,
+        p.innovation_patience,
+        p.resource_patience,
     )
     return p.tie_lifetime * factor
 
 
-def dissolve(state: State, params: Scenario) -> None:
+def dissolve(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """End ties without a joint success for longer than the less patient side waits, or whose
     effective trust fell below the floor."""
     t = state.ties
@@ -38,10 +44,9 @@ def dissolve(state: State, params: Scenario) -> None:
     stale = waited > np.minimum(patience(state, params, a), patience(state, params, b))
     distrust = np.minimum(t.eff_ab[:m], t.eff_ba[:m]) < params.trust.floor
     ending = stale | distrust
-    state.counts["ties_dissolved"] += int(ending.sum())
-    if state.recorder is not None:
-        ended = np.flatnonzero(ending)
-        state.recorder.ties_ended(state, ended, np.where(distrust[ended], "distrust", "stale"))
+    tally.ties_dissolved += int(ending.sum())
+    ended = np.flatnonzero(ending)
+    records.ties_ended(state, ended, np.where(distrust[ended], "distrust", "stale"))
     t.keep(~ending)
 
 
@@ -97,7 +102,7 @@ def resources(state: State) -> np.ndarray:
     n = a.n
     income = a.revenue[:n] + a.product_revenue[:n]
     wealth = np.log1p(np.clip(a.capital[:n], 0, None) + 12 * np.clip(income, 0, None))
-    wealth[a.kind[:n] == UNIVERSITY] = 0.0
+    wealth[a.kind[:n] == Kind.UNIVERSITY] = 0.0
     top = wealth[a.alive[:n]].max(initial=0.0)
     return wealth / top if top > 0 else wealth
 
@@ -125,12 +130,14 @@ def attractiveness(
     novelty = ((a.kind[i] != a.kind[j]) + ~np.asarray(via_partner)) / 2
     for_innovation = p.w_distance * 4 * d * (1 - d) + p.w_diversity * novelty
     for_resources = p.w_distance * (1 - d) + p.w_resources * resources(state)[j]
-    own = np.where(a.strategy[i] == INNOVATION, for_innovation, for_resources)
+    own = np.where(a.strategy[i] == Strategy.INNOVATION, for_innovation, for_resources)
     trust = params.trust.initial if expected_trust is None else expected_trust
     return own + p.w_trust * trust + p.w_complementarity * comp
 
 
-def search(state: State, params: Scenario, rng: np.random.Generator) -> None:
+def search(
+    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+) -> None:
     """Actors below their partner limit weigh a few candidates and tie up with the best one."""
     p = params.partnering
     a = state.actors
@@ -168,32 +175,30 @@ def search(state: State, params: Scenario, rng: np.random.Generator) -> None:
     rows = np.arange(len(seekers))
     chosen = score[rows, best] > p.threshold
     pi, pj = seekers[chosen], j.reshape(-1, c)[rows, best][chosen]
-    _form(state, params, rng, pi, pj, deg)
+    form_ties(state, params, rng, pi, pj, deg, tally, records)
 
 
-def _form(
+def form_ties(
     state: State,
     params: Scenario,
     rng: np.random.Generator,
     pi: np.ndarray,
     pj: np.ndarray,
     deg: np.ndarray,
-) -> None:
-    """Form proposed ties once per pair, in random order, while both sides have room."""
+    tally: Tally,
+    records: Records,
+) -> int:
+    """Form proposed ties once per pair, in random order, while both sides have room;
+    returns how many formed."""
     if len(pi) == 0:
-        return
+        return 0
     lo, hi = np.minimum(pi, pj), np.maximum(pi, pj)
     _, first = np.unique(lo * state.actors.n + hi, return_index=True)
     order = first[rng.permutation(len(first))]
     lo, hi = lo[order], hi[order]
     ends = np.r_[lo, hi]
     slot = np.r_[np.arange(len(lo)), np.arange(len(lo))]
-    by_node = np.lexsort((slot, ends))
-    sorted_ends = ends[by_node]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_ends)) + 1]
-    rank_sorted = np.arange(len(ends)) - np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
-    rank = np.empty_like(rank_sorted)
-    rank[by_node] = rank_sorted
+    rank = rank_within(ends, by=slot)  # earlier pairs in the random order take the room first
     room = deg[ends] + rank < state.actors.max_partners[ends]
     ok = room[: len(lo)] & room[len(lo) :]
     lo, hi = lo[ok], hi[ok]
@@ -205,10 +210,8 @@ def _form(
     trust0 = params.trust.initial
     t.trust_ab[rows] = t.trust_ba[rows] = t.eff_ab[rows] = t.eff_ba[rows] = trust0
     t.formed[rows] = t.last_success[rows] = state.t
-    state.counts["ties_formed"] += len(rows)
-    if state.recorder is not None:
-        state.recorder.ties_formed(state, rows)
-    state.counts["tie_distance_sum"] += float(cognitive_distance(state, lo, hi).sum())
-    state.counts["cross_kind_ties_formed"] += int(
-        (state.actors.kind[lo] != state.actors.kind[hi]).sum()
-    )
+    tally.ties_formed += len(rows)
+    records.ties_formed(state, rows)
+    tally.tie_distance_sum += float(cognitive_distance(state, lo, hi).sum())
+    tally.cross_kind_ties_formed += int((state.actors.kind[lo] != state.actors.kind[hi]).sum())
+    return len(rows)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...schema import KINDS, Scenario
-from ..state import CORPORATE, RESEARCHERS, STARTUP, State
+from ...schema import Scenario
+from ...vocabulary import KINDS, RESEARCHERS, Kind
+from ..flows import Innovations
+from ..metrics import Tally
+from ..state import State
 
 
 def in_trouble(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
@@ -13,8 +16,8 @@ def in_trouble(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
     a = state.actors
     kind, cap = a.kind[rows], a.capital[rows]
     runway = cap / np.maximum(a.burn[rows], 1e-9)
-    short_startup = (kind == STARTUP) & (runway < params.finance.runway_threshold)
-    return short_startup | ((kind == CORPORATE) & (cap < 0))
+    short_startup = (kind == Kind.STARTUP) & (runway < params.finance.runway_threshold)
+    return short_startup | ((kind == Kind.CORPORATE) & (cap < 0))
 
 
 def _swap_one_field(rng: np.random.Generator, ih: np.ndarray) -> np.ndarray:
@@ -29,15 +32,16 @@ def _swap_one_field(rng: np.random.Generator, ih: np.ndarray) -> np.ndarray:
     return ih
 
 
-def research(state: State, params: Scenario, rng: np.random.Generator) -> None:
-    """Spend the R&D budget; maybe innovate; learn on the IH and forget elsewhere."""
+def research(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> Innovations:
+    """Spend the R&D budget; maybe innovate; learn on the IH and forget elsewhere. Returns
+    this month's innovations."""
     kp = params.knowledge
     a = state.actors
     rows = state.rows(RESEARCHERS)
     kind = a.kind[rows]
 
     # the startups' own R&D is part of their burn (booked in finance); the rest is spent here
-    own_in_burn = np.where(kind == STARTUP, a.rd_share[rows] * a.burn[rows], 0.0)
+    own_in_burn = np.where(kind == Kind.STARTUP, a.rd_share[rows] * a.burn[rows], 0.0)
     state.spend(rows, a.rd_budget[rows] - own_in_burn, "rd_spend")
 
     p_radical = np.array([kp.radical_prob.get(k, 0.0) for k in KINDS])[kind]
@@ -68,20 +72,21 @@ def research(state: State, params: Scenario, rng: np.random.Generator) -> None:
     who = rows[success]
     a.recent_value[rows] *= kp.value_memory
     a.recent_value[who] += value[success]
-    state.innovations = {
-        "id": state.new_ids("innovations", len(who)),
-        "actor": who,
-        "kind": kind[success],
-        "field": state.main_field(who),
-        "ih": ih[success],
-        "quality": quality[success],
-        "value": value[success],
-        "radical": radical[success],
-    }
-    state.counts["innovations"] += len(who)
-    state.counts["radical_innovations"] += int(radical[success].sum())
-    state.counts["innovation_value"] += float(value[success].sum())
+    made = Innovations(
+        id=state.new_ids("innovations", len(who)),
+        actor=who,
+        kind=kind[success],
+        field=state.main_field(who),
+        ih=ih[success],
+        quality=quality[success],
+        value=value[success],
+        radical=radical[success],
+    )
+    tally.innovations += len(who)
+    tally.radical_innovations += int(radical[success].sum())
+    tally.innovation_value += float(value[success].sum())
     _credit_ties(state, who)
+    return made
 
 
 def _credit_ties(state: State, innovators: np.ndarray) -> None:

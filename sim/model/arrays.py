@@ -1,0 +1,17 @@
+"""Small array idioms the stages share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rank_within(groups: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
+    """0, 1, 2 ... for the successive occurrences of each value of `groups`, in the order of
+    `by` within a group (default: the given order)."""
+    order = np.argsort(groups, kind="stable") if by is None else np.lexsort((by, groups))
+    g = groups[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    ranks_sorted = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    ranks = np.empty_like(ranks_sorted)
+    ranks[order] = ranks_sorted
+    return ranks
