@@ -191,7 +191,7 @@ def test_every_schema_parameter_is_read_by_the_model(monkeypatch):
     for scenario in scenarios:
         model, frame = run_scenario(scenario)  # the seed comes from the scenario
         model.run_metrics()
-        _ = (scenario.name, scenario.description)  # written to every summary by sim.output
+        _ = (scenario.name, scenario.description)  # written to every summary by run_output
     monkeypatch.undo()
 
     # presets are consumed when a scenario is validated: they fill the values they name

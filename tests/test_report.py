@@ -15,7 +15,7 @@ import pytest
 import yaml
 from support import CHROMIUM_ARGS, chromium
 
-from sim.report import _num, _signed
+from sim.analysis.report_html import num, signed
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "scenarios/small.yaml"
@@ -121,9 +121,9 @@ def test_report_numbers_equal_the_csv_files(compared):
             math.isnan(value) and math.isnan(expected)
         ), (key, stat)
         if stat in ("mean", "ci_low", "ci_high", "effect_size"):
-            assert number["text"] == _num(expected)
+            assert number["text"] == num(expected)
         elif stat.startswith("diff"):
-            assert number["text"] == _signed(expected)
+            assert number["text"] == signed(expected)
         checked["aggregate" if source is agg else "comparison"] += 1
     outcomes = 12  # the default headline metrics
     assert checked["aggregate"] == 2 * 3 * outcomes
@@ -205,7 +205,7 @@ def test_grid_and_sobol_reports_have_their_sections(tmp_path):
     assert "sensitivity" in Page(text).sections
     sens = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
     first = sens.iloc[0]
-    assert f"<td>{_num(first['ST'])}</td>" in text
+    assert f"<td>{num(first['ST'])}</td>" in text
 
 
 def test_report_opens_in_headless_chromium_without_broken_images(compared):

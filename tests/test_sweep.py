@@ -3,6 +3,7 @@ failure isolation, aggregates with confidence intervals, comparison and sensitiv
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import signal
@@ -21,8 +22,10 @@ from scipy import stats
 
 from sim.experiment import load_experiment
 from sim.experiment.design import plan, replicate_seeds
-from sim.experiment.execute import Task, run_task
+from sim.experiment.execute import RunResult, Task, run_task
+from sim.experiment.folder import SweepFolder
 from sim.experiment.store import Store
+from sim.experiment.sweep import prepare
 from sim.model.records import RECORDS
 from sim.scenario import apply_changes, load_scenario
 
@@ -176,6 +179,58 @@ def test_sampled_designs_stay_in_bounds_and_round_whole_numbers(tmp_path, kind):
     assert runs["trust.enforcement"].between(0.2, 0.6).all()
     counts = runs["population.startup.count"]
     assert counts.between(20, 80).all() and all(isinstance(c, int) for c in counts.tolist())
+
+
+# --- layers and the sweep folder -----------------------------------------------------------
+
+
+def _imported(path: Path, package: str) -> list[str]:
+    """Every module a file imports, anywhere in it (inside functions too), as absolute names."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+            module = ".".join(p for p in (base, node.module) if p)
+            names += [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    return names
+
+
+def test_experiment_never_imports_analysis():
+    found = [
+        (path.name, name)
+        for path in sorted((ROOT / "sim" / "experiment").glob("*.py"))
+        for name in _imported(path, "sim.experiment")
+        if name == "sim.analysis" or name.startswith("sim.analysis.")
+    ]
+    assert not found
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_a_manifest_reads_and_writes_back_byte_for_byte(tmp_path, path):
+    prepare(load_experiment(path), tmp_path, "python run.py sweep")
+    folder = SweepFolder(tmp_path)
+    written = folder.manifest_json.read_bytes()
+    data = json.loads(written)
+    assert list(data) == [
+        "experiment",
+        "experiment_file",
+        "experiment_sha256",
+        "baseline",
+        "scenarios",
+        "parameters",
+        "design",
+        "runs_planned",
+        "plan_hash",
+        "versions",
+        "created",
+        "invocations",
+    ]
+    assert (json.dumps(data, indent=2) + "\n").encode() == written
+    folder.write_manifest(folder.read_manifest())
+    assert folder.manifest_json.read_bytes() == written
 
 
 # --- running sweeps ----------------------------------------------------------------------
@@ -350,8 +405,8 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
 def test_a_run_past_its_time_limit_fails():
     task = Task(0, "small", 0, 0, 1, load_scenario(SMALL), {}, 24, ("innovations",), 1e-9)
     result = run_task(task)
-    assert result["run"]["status"] == "failed" and result["timeseries"] is None
-    assert "max_run_seconds" in result["run"]["error"]
+    assert result.row["status"] == "failed" and result.timeseries is None
+    assert "max_run_seconds" in result.row["error"]
 
 
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
@@ -395,14 +450,14 @@ def test_store_recovers_from_a_crash_inside_compact(tmp_path):
     actors = pa.table({"run_id": [0, 0], "actor": [1, 2]})
     for run_id in (0, 1):
         store.add(
-            {
-                "run": {"run_id": run_id, "status": "ok"},
-                "timeseries": pa.Table.from_pandas(frame.assign(run_id=run_id)),
-                "records": {
+            RunResult(
+                {"run_id": run_id, "status": "ok"},
+                pa.Table.from_pandas(frame.assign(run_id=run_id)),
+                {
                     "actors": actors.set_column(0, "run_id", pa.array([run_id] * 2)),
                     "deals": actors.slice(0, 0),
                 },
-            }
+            )
         )
     # parts whose runs part was never written, a stray temporary file, and the records of a
     # run killed before its time series was written
@@ -426,7 +481,7 @@ def test_store_gives_a_column_all_null_in_some_runs_the_others_type(tmp_path):
     for run_id, reason in ((0, pa.nulls(1)), (1, pa.array(["stale"]))):
         ties = pa.table({"run_id": [run_id], "reason": reason})  # pandas 2: None -> null
         run = {"run_id": run_id, "status": "ok"}
-        store.add({"run": run, "timeseries": None, "records": {"ties": ties}})
+        store.add(RunResult(run, None, {"ties": ties}))
     store.compact()
     ties = pq.read_table(tmp_path / "ties")
     assert ties.schema.field("reason").type == pa.string()

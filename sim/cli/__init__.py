@@ -13,7 +13,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..scenario import ScenarioError, load_scenario, read_mapping
+from ..config import ScenarioError, read_mapping
+from ..scenario import load_scenario
 
 EXAMPLES = """\
 examples:
@@ -114,8 +115,6 @@ examples:
 Serves the class demo (a Mesa SolaraViz page: the network drawn live, levers, charts) until
 Ctrl-C, on 127.0.0.1 unless --host says otherwise. docs/classroom.md has a lesson plan.
 """
-
-FINALS = ("startups_alive", "mean_knowledge", "network_density", "mean_trust", "capital_gini")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,9 +306,9 @@ def _set_option(command: argparse.ArgumentParser, what: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     """Load, run, write, and print where the results went and the headline metrics."""
     # imported here so that `validate` and `--help` do not wait for the model's libraries
-    from ..model.metrics import COUNTED
+    from ..analysis.run_output import step_totals, write_run
+    from ..model.metrics import HEADLINE, METRICS
     from ..model.runner import run_scenario
-    from ..output import step_totals, write_run
 
     given = {"seed": args.seed, "steps": args.steps, "record": args.record}
     overrides = [*args.set, *(f"{k}={_yaml(v)}" for k, v in given.items() if v is not None)]
@@ -336,9 +335,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {len(df)} months, seed {model.seed}, {wall_time:.1f} s")
     print(f"wrote {out}: {', '.join(p.name for p in paths.values())}")
     steps = step_totals(df)
-    rows = [(f"{m} (total)", steps["totals"].get(m)) for m in COUNTED]
-    rows += [(f"{m} (final)", steps["final"].get(m)) for m in FINALS]
-    rows += list(model.run_metrics().items())
+    values = {"flow": steps["totals"], "level": steps["final"], "run": model.run_metrics()}
+    shown = {"flow": " (total)", "level": " (final)", "run": ""}
+    rows = [(m + shown[METRICS[m].role], values[METRICS[m].role].get(m)) for m in HEADLINE]
     width = max(len(name) for name, _ in rows)
     print()
     for name, value in rows:
@@ -413,8 +412,10 @@ def _sweep(args: argparse.Namespace) -> int:
             f"when every shard is done: python run.py aggregate {out}"
         )
         return 1 if done.failed else 0
+    from ..analysis.summary import summarise
+
     where = exp.backend.address or exp.backend.kind
-    return _report(done, f"{exp.name}: {_ran(done, jobs, where)}; ")
+    return _report(summarise(out), f"{exp.name}: {_ran(done, jobs, where)}; ")
 
 
 def _slurm_script(args: argparse.Namespace) -> int:
@@ -470,6 +471,7 @@ def _yaml(value: object) -> str:
 
 def _compare(args: argparse.Namespace) -> int:
     """Run a paired comparison as a sweep and write its report."""
+    from ..analysis.summary import summarise
     from ..experiment.spec import comparison_experiment
     from ..experiment.sweep import run_sweep
 
@@ -479,15 +481,15 @@ def _compare(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / _folder_name(loaded.experiment.name)
     jobs = args.jobs or os.cpu_count() or 1
     done = run_sweep(loaded, out, jobs, _command_line(), progress=not args.quiet)
-    status = _report(done, f"{loaded.experiment.name}: {_ran(done, jobs)}; ")
+    status = _report(summarise(out), f"{loaded.experiment.name}: {_ran(done, jobs)}; ")
     print(f"report: {out / 'report.html'}")
     return status
 
 
 def _report_command(args: argparse.Namespace) -> int:
     """Write the report of a sweep folder (summarising it first if it was never summarised)."""
-    from ..experiment.sweep import summarise
-    from ..report import write_report
+    from ..analysis.report import write_report
+    from ..analysis.summary import summarise
 
     if not _is_sweep_folder(args.folder):
         return 2
@@ -499,7 +501,7 @@ def _report_command(args: argparse.Namespace) -> int:
 
 def _aggregate(args: argparse.Namespace) -> int:
     """Recompute a sweep folder's outputs."""
-    from ..experiment.sweep import summarise
+    from ..analysis.summary import summarise
 
     if not _is_sweep_folder(args.folder):
         return 2

@@ -1,8 +1,9 @@
-"""Sweeps, one job per module (like EMA Workbench's em_framework):
+"""Sweeps planned, executed and stored, one job per module (like EMA Workbench's em_framework):
 
-spec (experiment files) -> design (runs and seeds) -> execute (backends) -> store (Parquet
-parts, resume) -> aggregate and sensitivity (CIs, baseline differences, indices) -> sweep
-(the whole pipeline).
+spec (experiment files) -> design (runs and seeds) -> execute (one run, executors) and backends
+(where they run) -> store (Parquet parts, resume) -> sweep (plan and execute), into a sweep
+folder (folder: its paths and manifest). Analysing the folder is sim.analysis's; nothing here
+imports it.
 """
 
 from .spec import Experiment, LoadedExperiment, load_experiment

@@ -1,6 +1,6 @@
 """Where runs execute: local processes (joblib), a Dask cluster (local or existing), or SLURM
-through dask-jobqueue. Each backend is a context that yields a function from tasks to a
-stream of results; the sweep and the store are the same for all of them."""
+through dask-jobqueue. Each backend is a context that yields an Executor (a function from
+tasks to a stream of results); the sweep and the store are the same for all of them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .execute import run_dask, run_local
-from .spec import Backend as BackendSpec
+from .execute import Executor, run_dask, run_local
+from .spec import BackendSpec
 
 
 @contextmanager
-def open_backend(spec: BackendSpec, jobs: int, logs: Path) -> Iterator:
+def open_backend(spec: BackendSpec, jobs: int, logs: Path) -> Iterator[Executor]:
     """The backend `spec` describes, ready to run tasks; closed (clusters shut down) after.
     SLURM batch jobs write their logs into the folder `logs`."""
     if spec.kind == "local":

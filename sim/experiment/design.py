@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,3 +105,8 @@ def _grid_values(path: str, spec: list | Range) -> list:
 def _typed(path: str, x: float) -> float | int:
     """A sampled value as the parameter's type: whole numbers are rounded."""
     return int(round(x)) if field_type(path) is int else float(x)
+
+
+def cell_value(value: Any) -> Any:
+    """A plan cell as a plain Python value (numpy scalars and arrays unwrapped)."""
+    return value.tolist() if hasattr(value, "tolist") else value

@@ -1,10 +1,6 @@
-"""Executing runs: one task is one model run; a backend turns tasks into a stream of results.
-
-A result is a dict: `run` (the run's row for runs.parquet), `timeseries` (its kept per-step
-metrics, or None when it failed) and `records` (its agent-level records by name; each row has
-run_id, scenario, point and seed; empty unless the scenario keeps some). Tables are Arrow
-tables, made in the worker so that the parent only writes them. Backends yield results as
-runs finish, in any order.
+"""Executing runs: one task is one model run, its result a RunResult; an executor turns
+tasks into a stream of results, yielded as runs finish, in any order. Tables are Arrow tables,
+made in the worker so that the parent only writes them.
 """
 
 from __future__ import annotations
@@ -12,8 +8,8 @@ from __future__ import annotations
 import itertools
 import time
 import traceback
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
 
@@ -21,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..config import ScenarioError
 from ..model import metrics
-from ..scenario import ScenarioError, apply_changes
+from ..scenario import apply_changes
 from ..schema import Scenario
 
 
@@ -42,23 +39,36 @@ class Task:
     max_seconds: float | None
 
 
+@dataclass(frozen=True)
+class RunResult:
+    """One run's outcome: `row` for runs.parquet, its kept per-step metrics (None when it
+    failed) and its agent-level records by name (each row with run_id, scenario, point and
+    seed; empty unless the scenario keeps some)."""
+
+    row: dict[str, Any]
+    timeseries: pa.Table | None = None
+    records: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.row["status"] == "ok"
+
+
+Executor = Callable[[Iterable[Task]], Iterator[RunResult]]
+
+
 class RunTimeout(Exception):
     """A run went past the experiment's max_run_seconds."""
 
 
-def run_task(task: Task) -> dict[str, Any]:
+def run_task(task: Task) -> RunResult:
     """Run one model; never raises for a failing model: the failure is the result."""
-    from ..model.model import EcosystemModel  # the worker's import, not the parent's
+    from ..model.runner import run_model  # the worker's import, not the parent's
 
     start = time.perf_counter()
     try:
         scenario = apply_changes(task.scenario, task.changes) if task.changes else task.scenario
-        model = EcosystemModel(scenario, seed=task.seed)
-        steps = scenario.steps if task.steps is None else task.steps
-        for _ in range(steps):
-            model.step()
-            if task.max_seconds is not None and time.perf_counter() - start > task.max_seconds:
-                raise RunTimeout(f"still running after {task.max_seconds} s (max_run_seconds)")
+        model = run_model(scenario, task.seed, task.steps, _deadline(start, task.max_seconds))
         series = model.series
         run = metrics.run_metrics(series, model.state, model.steps)
         values = metrics.run_values(series, run)
@@ -67,13 +77,25 @@ def run_task(task: Task) -> dict[str, Any]:
     row = _identity(task) | {"status": "ok", "error": None, "steps": model.steps}
     row |= {"wall_time_s": time.perf_counter() - start} | values
     records = {name: _identified(frame, task) for name, frame in model.records().items()}
-    return {"run": row, "timeseries": _timeseries(task, series), "records": records}
+    return RunResult(row, _timeseries(task, series), records)
 
 
-def failed(task: Task, error: str, seconds: float = 0.0) -> dict[str, Any]:
+def failed(task: Task, error: str, seconds: float = 0.0) -> RunResult:
     """The result of a run that did not finish."""
     row = _identity(task) | {"status": "failed", "error": error, "steps": 0}
-    return {"run": row | {"wall_time_s": seconds}, "timeseries": None, "records": {}}
+    return RunResult(row | {"wall_time_s": seconds})
+
+
+def _deadline(start: float, seconds: float | None) -> Callable[[Any], None] | None:
+    """An after-step check that stops a run `seconds` after `start` (None: no limit)."""
+    if seconds is None:
+        return None
+
+    def check(model: Any) -> None:
+        if time.perf_counter() - start > seconds:
+            raise RunTimeout(f"still running after {seconds} s (max_run_seconds)")
+
+    return check
 
 
 def _timeseries(task: Task, series: dict[str, np.ndarray]) -> pa.Table:
@@ -108,7 +130,7 @@ def _identity(task: Task) -> dict[str, Any]:
     }
 
 
-def run_local(tasks: Iterable[Task], jobs: int) -> Iterator[dict[str, Any]]:
+def run_local(tasks: Iterable[Task], jobs: int) -> Iterator[RunResult]:
     """Run tasks on `jobs` local processes with joblib (in this process for jobs=1)."""
     if jobs == 1:
         yield from map(run_task, tasks)
@@ -132,7 +154,7 @@ def _one_line(err: Exception) -> str:
     return text
 
 
-def run_dask(tasks: Iterable[Task], client: Any, slots: int) -> Iterator[dict[str, Any]]:
+def run_dask(tasks: Iterable[Task], client: Any, slots: int) -> Iterator[RunResult]:
     """Run tasks on a Dask cluster, at most `slots` at a time, yielding results as they finish.
 
     Workers send each result back to this client, so no shared file system is needed. A task

@@ -16,20 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..config import ScenarioError, apply_overrides, is_model, lines, read_mapping, validate_data
 from ..model.metrics import HEADLINE, PER_RUN, PER_STEP, STEP_METRICS
-from ..scenario import (
-    ScenarioError,
-    apply_changes,
-    apply_overrides,
-    event_problems,
-    field_type,
-    is_model,
-    lines,
-    load_scenario,
-    path_problem,
-    read_mapping,
-    validate_data,
-)
+from ..scenario import apply_changes, event_problems, field_type, load_scenario, path_problem
 from ..schema import RecordKind, Scenario
 
 DesignKind = Literal["grid", "lhs", "sobol", "morris"]
@@ -87,7 +76,7 @@ class Slurm(_Strict):
     )
 
 
-class Backend(_Strict):
+class BackendSpec(_Strict):
     """Where runs execute: defaults that the command line overrides."""
 
     kind: Literal["local", "dask", "slurm"] = Field(
@@ -127,7 +116,7 @@ class Experiment(_Strict):
         description="agent-level records to keep from every run (with each scenario's own "
         "`record:`), written as datasets with run_id: actors/, innovations/, deals/, ties/",
     )
-    backend: Backend = Backend()
+    backend: BackendSpec = BackendSpec()
 
     @field_validator("parameters")
     @classmethod

@@ -26,6 +26,8 @@ from pyarrow import feather
 
 from ..files import atomic_write, write_parquet
 from ..model.records import RECORDS
+from .execute import RunResult
+from .folder import SweepFolder
 
 ROW_GROUP_BYTES = 16 * 2**20  # runs gathered into one Parquet row group when compacting
 
@@ -36,10 +38,10 @@ class Store:
     def __init__(self, root: Path, tag: str = ""):
         """`tag` names a shard (`s0of4`): its parts and pending runs are its own, so shards
         can write into one folder at the same time."""
-        self.root = Path(root)
-        self.runs_dir = self.root / "runs"
-        self.ts_dir = self.root / "timeseries"
-        self.pending_dir = self.root / (f".pending-{tag}" if tag else ".pending")
+        self.folder = SweepFolder(Path(root))
+        self.runs_dir = self.folder.runs_parts
+        self.ts_dir = self.folder.timeseries
+        self.pending_dir = self.folder.pending(tag)
         self.own = re.compile(rf"part-{tag}-(\d+)\.parquet" if tag else r"part-(\d+)\.parquet")
         self.tag = tag
         for folder in (self.runs_dir, self.ts_dir, self.pending_dir):
@@ -47,16 +49,16 @@ class Store:
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, result: dict[str, Any]) -> None:
+    def add(self, result: RunResult) -> None:
         """Make one finished run durable: its agent-level records (if any), then one Arrow file
         of its time series with its run record."""
         stem = f"{time.time_ns():020d}-{uuid.uuid4().hex}"
-        for name, table in result["records"].items():
+        for name, table in result.records.items():
             if table.num_rows:  # a record with no rows (no deals, say) adds nothing
                 (self.pending_dir / name).mkdir(exist_ok=True)
                 _write_arrow(self.pending_dir / name / f"{stem}.arrow", table)
-        table = pa.table({}) if result["timeseries"] is None else result["timeseries"]
-        record = json.dumps(result["run"] | {"record": stem}, default=_plain)
+        table = pa.table({}) if result.timeseries is None else result.timeseries
+        record = json.dumps(result.row | {"record": stem}, default=_plain)
         _write_arrow(
             self.pending_dir / f"{stem}.arrow", table.replace_schema_metadata({"run": record})
         )
@@ -82,8 +84,8 @@ class Store:
             chunks = [self.pending_dir / name / p.name for p in files]
             chunks = [p for p in chunks if p.exists()]
             if chunks:
-                (self.root / name).mkdir(exist_ok=True)
-                _write_part(self.root / name / part, chunks)
+                self.folder.record(name).mkdir(exist_ok=True)
+                _write_part(self.folder.record(name) / part, chunks)
         write_parquet(self.runs_dir / part, records)
         for path in files:
             for name in kinds:
@@ -94,7 +96,7 @@ class Store:
     def recover(self) -> None:
         """Clean up after a crash, then compact what is pending."""
         pending = [self.pending_dir / name for name in self._pending_records()]
-        parts = [self.runs_dir, self.ts_dir, *(self.root / name for name in RECORDS)]
+        parts = [self.runs_dir, self.ts_dir, *map(self.folder.record, RECORDS)]
         for folder in [*parts, self.pending_dir, *pending]:
             for tmp in folder.glob(".*.tmp"):  # `.NAME.XXXX.tmp`: a write cut short
                 name = tmp.name[1:].rsplit(".", 2)[0]
@@ -154,7 +156,7 @@ class Store:
         return pd.concat(map(pd.read_parquet, parts), ignore_index=True)
 
     def _next_part(self) -> int:
-        folders = (self.runs_dir, self.ts_dir, *(self.root / name for name in RECORDS))
+        folders = (self.runs_dir, self.ts_dir, *map(self.folder.record, RECORDS))
         names = [p.name for d in folders for p in d.glob("part-*.parquet")]
         numbers = [int(m[1]) for n in names if (m := self.own.fullmatch(n))]
         return max(numbers, default=-1) + 1

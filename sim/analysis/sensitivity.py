@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .design import salib_problem, sample_matrix
-from .spec import Experiment
+from ..experiment.design import salib_problem, sample_matrix
+from ..experiment.spec import Experiment
 
 COLUMNS = {
     "sobol": ["S1", "S1_conf", "ST", "ST_conf"],

@@ -14,12 +14,17 @@ LEVEL = 0.95
 GROUP = ["scenario", "point"]
 
 
+def quantile(dof: float | np.ndarray = np.inf) -> np.ndarray:
+    """The two-sided LEVEL quantile of Student's t with `dof` degrees of freedom (the normal
+    quantile for infinite `dof`): every interval and sample size here comes from it."""
+    return stats.t.ppf(0.5 + LEVEL / 2, dof)
+
+
 def t_halfwidth(std: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarray:
     """Half-width of the t confidence interval of a mean (NaN for fewer than 2 values)."""
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = stats.t.ppf(0.5 + LEVEL / 2, np.where(n > 1, n - 1, np.nan))
-        return q * np.asarray(std, dtype=float) / np.sqrt(n)
+        return quantile(np.where(n > 1, n - 1, np.nan)) * np.asarray(std, dtype=float) / np.sqrt(n)
 
 
 def aggregate(runs: pd.DataFrame, params: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:

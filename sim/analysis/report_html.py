@@ -1,0 +1,128 @@
+"""The pieces of the report's HTML: numbers as shown, labels, tables, cells and images."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LABELS = {
+    "innovations": "innovations",
+    "radical_innovations": "radical innovations",
+    "innovation_value": "innovation value ($M/month of products)",
+    "patents_granted": "patents",
+    "products_launched": "products launched",
+    "mean_knowledge": "knowledge (mean level)",
+    "knowledge_diversity": "knowledge diversity",
+    "startups_founded": "startups founded",
+    "startups_failed": "startup failures",
+    "startups_acquired": "startups acquired",
+    "startups_ipo": "IPOs",
+    "vc_invested": "VC invested ($M)",
+    "vc_returned": "VC returned ($M)",
+    "public_spend": "public spend ($M)",
+    "network_density": "network density",
+    "network_clustering": "network clustering",
+    "largest_component_share": "share in the largest network component",
+    "mean_trust": "trust (mean)",
+    "capital_gini": "capital inequality (Gini)",
+    "startup_survival_5y": "5-year startup survival",
+    "time_to_first_product": "months to first product",
+    "innovation_per_public_money": "innovation value per public $",
+}
+EFFECT_WORDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
+
+
+def figure(path: Path, title: str, caption: str) -> str:
+    if not path.exists():
+        return ""
+    slug = title.lower().replace(" ", "-")
+    return (
+        f"<section id='{slug}'><h2>{esc(title)}</h2><p>{esc(caption)}</p>{img(path, '')}</section>"
+    )
+
+
+def img(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f"<figure><img src='data:image/png;base64,{data}' alt='{esc(path.stem)}'>{cap}</figure>"
+
+
+def table(head: list[str], rows: list[list[str]], cls: str = "", raw_head: bool = False) -> str:
+    th = "".join(f"<th>{h if raw_head else esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table class='{cls}'><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def cell(
+    scenario: str,
+    metric: str,
+    stat: str,
+    value: float,
+    with_sign: bool = False,
+    text: str | None = None,
+) -> str:
+    """A number with its exact value in data attributes (for tests and scraping)."""
+    shown = text if text is not None else (signed(value) if with_sign else num(value))
+    return (
+        f"<span data-scenario='{esc(scenario)}' data-metric='{esc(metric)}' data-stat='{stat}' "
+        f"data-value='{float(value)!r}'>{shown}</span>"
+    )
+
+
+def num(value: Any) -> str:
+    """3 significant digits, thousands separated; n/a for a missing value."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    value = float(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def signed(value: float) -> str:
+    text = num(value)
+    return text if text.startswith("-") or text == "n/a" else f"+{text}"
+
+
+def pct(value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{100 * value:+.0f}%" if abs(value) >= 0.1 else f"{100 * value:+.1f}%"
+
+
+def effect_word(d: float) -> str:
+    if not np.isfinite(d):
+        return "n/a"
+    return next(word for bound, word in EFFECT_WORDS if abs(d) < bound)
+
+
+def label(metric: str) -> str:
+    return LABELS.get(metric, metric.replace("_", " "))
+
+
+def flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested scenario data as dotted paths (lists are values)."""
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out |= flat(value, f"{prefix}{key}.")
+        return out
+    return {prefix.rstrip("."): data}
+
+
+def show(value: Any) -> str:
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return "n/a" if value is None else str(value)
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
