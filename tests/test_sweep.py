@@ -3,7 +3,6 @@ failure isolation, aggregates with confidence intervals, comparison and sensitiv
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import signal
@@ -182,30 +181,6 @@ def test_sampled_designs_stay_in_bounds_and_round_whole_numbers(tmp_path, kind):
 
 
 # --- layers and the sweep folder -----------------------------------------------------------
-
-
-def _imported(path: Path, package: str) -> list[str]:
-    """Every module a file imports, anywhere in it (inside functions too), as absolute names."""
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            parts = package.split(".")
-            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
-            module = ".".join(p for p in (base, node.module) if p)
-            names += [module, *(f"{module}.{alias.name}" for alias in node.names)]
-    return names
-
-
-def test_experiment_never_imports_analysis():
-    found = [
-        (path.name, name)
-        for path in sorted((ROOT / "sim" / "experiment").glob("*.py"))
-        for name in _imported(path, "sim.experiment")
-        if name == "sim.analysis" or name.startswith("sim.analysis.")
-    ]
-    assert not found
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

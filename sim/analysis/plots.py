@@ -11,37 +11,36 @@ import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..model.metrics import METRICS, REGISTRY
+
 DPI = 110
 
-# panel title -> the columns drawn in it; panels whose columns are all missing are skipped
-PANELS: dict[str, tuple[str, ...]] = {
-    "innovations / month": ("innovations", "radical_innovations"),
-    "innovation value ($M / month)": ("innovation_value",),
-    "patents and products / month": ("patents_granted", "products_launched"),
-    "mean knowledge": ("mean_knowledge",),
-    "knowledge diversity": ("knowledge_diversity",),
-    "startups alive": ("startups_alive",),
-    "startup events / month": (
-        "startups_founded",
-        "startups_failed",
-        "startups_acquired",
-        "startups_ipo",
-    ),
-    "venture capital ($M / month)": ("vc_invested", "vc_returned"),
-    "public spend ($M / month)": ("public_spend",),
-    "network density": ("network_density",),
-    "network structure": ("network_clustering", "largest_component_share"),
-    "trust and inequality": ("mean_trust", "capital_gini"),
-}
+
+def panels() -> dict[str, list[str]]:
+    """Panel title -> the metrics drawn in it, as the registry groups them."""
+    grouped: dict[str, list[str]] = {}
+    for metric in REGISTRY:
+        if metric.panel:
+            grouped.setdefault(metric.panel, []).append(metric.name)
+    return grouped
+
+
+def title_of(metric: str) -> str:
+    """A panel's title for one metric: its words and unit."""
+    known = METRICS.get(metric)
+    return known.axis if known else metric.replace("_", " ")
 
 
 def plot_timeseries(df: pd.DataFrame, path: str | Path, title: str) -> Path:
     """Save a grid of the main metrics against `step` as a PNG at `path`."""
-    panels = {name: [c for c in cols if c in df] for name, cols in PANELS.items()}
-    panels = {name: cols for name, cols in panels.items() if cols}
-    fig, axes = _grid(len(panels))
-    for ax, (name, cols) in zip(axes, panels.items(), strict=True):
-        long = df.melt(id_vars="step", value_vars=cols, var_name="metric")
+    shown = {name: [c for c in cols if c in df] for name, cols in panels().items()}
+    shown = {name: cols for name, cols in shown.items() if cols}
+    fig, axes = _grid(len(shown))
+    for ax, (name, cols) in zip(axes, shown.items(), strict=True):
+        words = {c: METRICS[c].label for c in cols}
+        long = df.rename(columns=words).melt(
+            id_vars="step", value_vars=list(words.values()), var_name="metric"
+        )
         hue = "metric" if len(cols) > 1 else None
         sns.lineplot(data=long, x="step", y="value", hue=hue, ax=ax, linewidth=1.2)
         ax.set(title=name, xlabel="month", ylabel="")
@@ -92,10 +91,13 @@ def plot_bands(bands: pd.DataFrame, metrics: list[str], path: str | Path, title:
     for ax, metric in zip(axes, metrics, strict=True):
         for label, line in bands[bands["metric"] == metric].groupby("label", sort=False):
             ax.plot(line["step"], line["mean"], color=colors[label], label=label, lw=1.2)
+            low = line["ci_low"]
+            if metric in METRICS and METRICS[metric].never_negative:
+                low = low.clip(lower=0)  # a count's band does not go below zero
             ax.fill_between(
-                line["step"], line["ci_low"], line["ci_high"], color=colors[label], alpha=0.2, lw=0
+                line["step"], low, line["ci_high"], color=colors[label], alpha=0.2, lw=0
             )
-        ax.set(title=metric, xlabel="month", ylabel="")
+        ax.set(title=title_of(metric), xlabel="month", ylabel="")
     if axes:
         axes[0].legend(fontsize="x-small", title=None)
     return _save(fig, path, title)
@@ -109,7 +111,7 @@ def plot_heatmaps(
     fig, axes = _grid(len(metrics), size=(4.6, 3.4), left=0.6)
     for ax, metric in zip(axes, metrics, strict=True):
         table = agg[agg["metric"] == metric].pivot_table(index=y, columns=x, values="mean")
-        ax.set(title=metric)
+        ax.set(title=title_of(metric))
         if table.empty:
             ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
             continue
@@ -145,7 +147,7 @@ def plot_sensitivity(sens: pd.DataFrame, path: str | Path, title: str) -> Path:
             ax.barh(ypos, rows["mu_star"], 0.6, xerr=rows["mu_star_conf"], label="mu*")
         ax.set_yticks(ypos, rows["parameter"], fontsize="x-small")
         ax.invert_yaxis()
-        ax.set(title=metric)
+        ax.set(title=title_of(metric))
     if axes:
         axes[0].legend(fontsize="x-small")
     return _save(fig, path, title)
@@ -170,7 +172,7 @@ def plot_distributions(
             legend=False,
             palette="tab10",
         )
-        ax.set(title=metric, xlabel="", ylabel="")
+        ax.set(title=title_of(metric), xlabel="", ylabel="")
         ax.tick_params(axis="y", labelsize="x-small")
         ax.locator_params(axis="x", nbins=5)
     return _save(fig, path, title)

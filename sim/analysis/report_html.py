@@ -11,30 +11,8 @@ from typing import Any
 
 import numpy as np
 
-LABELS = {
-    "innovations": "innovations",
-    "radical_innovations": "radical innovations",
-    "innovation_value": "innovation value ($M/month of products)",
-    "patents_granted": "patents",
-    "products_launched": "products launched",
-    "mean_knowledge": "knowledge (mean level)",
-    "knowledge_diversity": "knowledge diversity",
-    "startups_founded": "startups founded",
-    "startups_failed": "startup failures",
-    "startups_acquired": "startups acquired",
-    "startups_ipo": "IPOs",
-    "vc_invested": "VC invested ($M)",
-    "vc_returned": "VC returned ($M)",
-    "public_spend": "public spend ($M)",
-    "network_density": "network density",
-    "network_clustering": "network clustering",
-    "largest_component_share": "share in the largest network component",
-    "mean_trust": "trust (mean)",
-    "capital_gini": "capital inequality (Gini)",
-    "startup_survival_5y": "5-year startup survival",
-    "time_to_first_product": "months to first product",
-    "innovation_per_public_money": "innovation value per public $",
-}
+from ..model.metrics import METRICS
+
 EFFECT_WORDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
 
 
@@ -103,7 +81,9 @@ def effect_word(d: float) -> str:
 
 
 def label(metric: str) -> str:
-    return LABELS.get(metric, metric.replace("_", " "))
+    """A metric in words with its unit (the registry's), or the name made readable."""
+    known = METRICS.get(metric)
+    return known.axis if known else metric.replace("_", " ")
 
 
 def flat(data: Any, prefix: str = "") -> dict[str, Any]:

@@ -74,7 +74,7 @@ def run(name, label, compute, unit="", **kw) -> Metric:
 
 
 INNOVATIONS = "innovations / month"
-KNOWLEDGE = "knowledge"
+KNOWLEDGE = "knowledge (level, 0 to 1)"
 STARTUPS = "startup events / month"
 NETWORK = "network structure"
 # fmt: off
@@ -146,10 +146,10 @@ REGISTRY: tuple[Metric, ...] = (
     # once per run
     run("startup_survival_5y", "5-year startup survival",
         lambda r: measures.startup_survival_5y(r.state, r.steps), "share", headline=True),
-    run("time_to_first_product", "months to first product",
+    run("time_to_first_product", "time to first product",
         lambda r: measures.time_to_first_product(r.series), "months"),
     run("innovation_per_public_money", "innovation value per public $",
-        lambda r: measures.innovation_per_public_money(r.series), "$ per $", headline=True),
+        lambda r: measures.innovation_per_public_money(r.series), headline=True),
 )
 # fmt: on
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
