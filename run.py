@@ -3,4 +3,4 @@
 from sim.cli import main
 
 if __name__ == "__main__":  # worker processes (Dask, joblib) import this file without running it
-    raise SystemExit(main())
+    raise SystemExit(main(prog="python run.py"))

@@ -15,6 +15,7 @@ from sim.model.metrics import RUN_METRICS, STEP_METRICS
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = "scenarios/small.yaml"
 FILES = ("timeseries.parquet", "summary.json", "timeseries.png")
+ECOSIM = "from sim.cli import main; raise SystemExit(main())"  # what the console script runs
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -119,6 +120,24 @@ def test_help_lists_commands_with_examples():
     assert done.returncode == 0
     assert "run" in done.stdout and "validate" in done.stdout
     assert "python run.py run scenarios/baseline.yaml" in done.stdout
+
+
+def ecosim(*args: str) -> subprocess.CompletedProcess[str]:
+    """`ecosim ARGS...`: the installed console script, or what it does (`sim.cli.main()`)."""
+    script = Path(sys.executable).with_name("ecosim")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", ECOSIM]
+    return subprocess.run([*command, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_program_name_is_the_one_typed():
+    assert cli("--help").stdout.startswith("usage: python run.py [-h]")
+    assert cli("sweep", "--help").stdout.startswith("usage: python run.py sweep [-h]")
+    for done in (ecosim("--help"), ecosim("sweep", "--help")):
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("usage: ecosim ") and "run.py" not in done.stdout
+    assert "  ecosim run scenarios/baseline.yaml" in ecosim("--help").stdout
+    done = ecosim("run")
+    assert done.returncode == 2 and "ecosim run: error:" in done.stderr
 
 
 def test_public_api():

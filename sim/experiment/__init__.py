@@ -1,7 +1,7 @@
 """Sweeps planned, executed and stored, one job per module (like EMA Workbench's em_framework):
 
 spec (experiment files) -> design (runs and seeds) -> execute (one run, executors) and backends
-(where they run) -> store (Parquet parts, resume) -> sweep (plan and execute), into a sweep
+(where they run; slurm_script: the sbatch script of a job array) -> store (Parquet parts, resume) -> sweep (plan and execute), into a sweep
 folder (folder: its paths and manifest). Analysing the folder is sim.analysis's; nothing here
 imports it.
 """

@@ -1,5 +1,4 @@
-"""The model: numpy state, Mesa agents and model, mechanisms, metrics and records."""
+"""The model: numpy state, Mesa agents and model, mechanisms, metrics and records.
 
-from .model import EcosystemModel
-
-__all__ = ["EcosystemModel"]
+Importing a part (e.g. `sim.model.metrics`) does not load Mesa; `sim.model.model` does.
+"""

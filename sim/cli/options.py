@@ -1,0 +1,120 @@
+"""What the commands share: the sub-command builder, the argument types, the common options,
+the default output folder, and the mapping of flags such as `--seed` onto `--set` overrides."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_command(
+    commands: argparse._SubParsersAction, name: str, summary: str, examples: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """A sub-command with its one-line summary, examples and handler. `{program}` in the
+    examples becomes the program name (`python run.py` or `ecosim`)."""
+    command = commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.epilog = examples.format(program=command.prog.removesuffix(f" {name}"))
+    command.set_defaults(command=handler)
+    return command
+
+
+def record_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--record",
+        type=records,
+        metavar="KINDS",
+        help="agent-level records to write, comma-separated: actors,innovations,deals,ties",
+    )
+
+
+def set_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help=f"override {what} (repeatable)",
+    )
+
+
+def overrides(sets: list[str], given: Mapping[str, object]) -> list[str]:
+    """The `--set` overrides followed by one `PATH=VALUE` per flag given (None: not given)."""
+    return [*sets, *(f"{path}={_yaml(v)}" for path, v in given.items() if v is not None)]
+
+
+def _yaml(value: object) -> str:
+    """A command-line value as YAML text for an override (strings and lists as JSON)."""
+    return json.dumps(value) if isinstance(value, str | list) else str(value).lower()
+
+
+def output_folder(out: Path | None, name: str) -> Path:
+    """`--out`, or results/NAME with NAME made safe as a folder name."""
+    return out or Path("results") / folder_name(name)
+
+
+def folder_name(name: str) -> str:
+    """A scenario or experiment name made safe as a folder name."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"
+
+
+def records(text: str) -> list[str]:
+    """An argparse type: record names, comma-separated."""
+    # function-level: sim.model loads mesa, which `--help` and `validate` do not need
+    from ..model.records import RECORDS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in RECORDS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}; must be one or more of {', '.join(RECORDS)}, comma-separated"
+        )
+    return names
+
+
+def shard(text: str) -> tuple[int, int]:
+    """An argparse type: I/N with 0 <= I < N."""
+    i, sep, n = text.partition("/")
+    try:
+        value = (int(i), int(n))
+    except ValueError:
+        value = (-1, 0)
+    if not sep or not 0 <= value[0] < value[1]:
+        raise argparse.ArgumentTypeError(f"got {text!r}; must be I/N with 0 <= I < N, e.g. 0/4")
+    return value
+
+
+def port(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    value = positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"got {value}; must be at most 65535")
+    return value
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    value = natural(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {value}; must be >= 1")
+    return value
+
+
+def natural(text: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; must be a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"got {value}; must be >= 0")
+    return value

@@ -1,0 +1,46 @@
+"""`validate`: check scenario and experiment files without running them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import ScenarioError, read_mapping
+from ..scenario import load_scenario
+from .options import add_command
+
+EXAMPLES = """\
+examples:
+  {program} validate scenarios/baseline.yaml
+  {program} validate scenarios/*.yaml
+  {program} validate experiments/*.yaml
+
+Checks scenario files, and experiment files (those with a `baseline:` key) together with the
+scenarios they name. Prints `ok: FILE` for each valid file, or one line per problem:
+`FILE: field: problem`.
+"""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    validate = add_command(
+        commands, "validate", "check scenario files without running them", EXAMPLES, main
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario or experiment files")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Print `ok: FILE` or the problems of each file; exit status 2 if any has problems."""
+    # function-level: sim.experiment loads the model (mesa), which `--help` does not need
+    from ..experiment import load_experiment
+
+    status = 0
+    for path in args.files:
+        try:
+            is_experiment = "baseline" in read_mapping(path)
+            (load_experiment if is_experiment else load_scenario)(path)
+        except ScenarioError as err:
+            print(*err.messages, sep="\n", file=sys.stderr)
+            status = 2
+        else:
+            print(f"ok: {path}")
+    return status
