@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from support import CHROMIUM_ARGS, chromium
 
 from sim.model.model import EcosystemModel
 from sim.scenario import load_scenario, path_problem
-from sim.viz import assets as viz_assets
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel, lever_values, parse_settings
 from sim.viz.drawing import CHARTS, ChartPicture, ChartsPicture, NetworkPicture
 
@@ -151,28 +151,6 @@ def test_a_chart_scale_fits_the_data_and_grows_when_outgrown():
     assert unit.ax.get_ylim() == (0, 1)
 
 
-# --- the browser libraries ------------------------------------------------------------------
-
-
-def test_the_page_libraries_are_found_and_a_full_cache_fetches_nothing(tmp_path, monkeypatch):
-    found = viz_assets.libraries()
-    names = {name for name, _ in found}
-    assert "requirejs" in names and any("solara-vuetify" in n for n in names)
-    for name, version in found:
-        folder = tmp_path / f"{name}@{version}"
-        folder.mkdir(parents=True)
-        (folder / "package.json").write_text("{}")
-    monkeypatch.setattr(viz_assets, "REGISTRY", "http://127.0.0.1:9")  # nothing listens
-    assert viz_assets.ensure(tmp_path) == []
-
-
-def test_an_unreachable_registry_is_a_warning_not_a_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr(viz_assets, "REGISTRY", "http://127.0.0.1:9")
-    problems = viz_assets.ensure(tmp_path)
-    assert problems and all(line.startswith("could not fetch ") for line in problems)
-    assert not any(tmp_path.iterdir())  # nothing half-written
-
-
 # --- the command ----------------------------------------------------------------------------
 
 
@@ -208,10 +186,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(command: list[str], port: int, log: Path) -> subprocess.Popen:
-    """Start a server in its own process group; wait until it answers on `port`."""
+def serve(
+    command: list[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start a server in its own process group (with `env` added to the environment); wait
+    until it answers on `port`."""
     server = subprocess.Popen(
-        command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -263,6 +249,11 @@ def browser():
 
 def open_page(browser, port: int):
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    return load(page, port)
+
+
+def load(page, port: int):
+    """Open the class page in `page` and wait for its first month; returns (page, failed)."""
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
@@ -318,7 +309,6 @@ def test_class_demo_page_in_headless_chromium(browser, tmp_path):
 
 
 def test_solara_run_serves_the_same_page(browser, tmp_path):
-    assert viz_assets.ensure() == []  # as `run.py viz` does; plain `solara run` uses the CDN
     port = free_port()
     command = [sys.executable, "-m", "solara", "run", "sim.viz.app", "--production", "--no-open"]
     server = serve([*command, "--port", str(port)], port, tmp_path / "log")
@@ -327,4 +317,43 @@ def test_solara_run_serves_the_same_page(browser, tmp_path):
         wait_for_new(page, [])
         assert not failed, failed
     finally:
+        stop(server)
+
+
+CLOSED = "http://127.0.0.1:9"  # nothing listens here: a proxy that lets nothing out
+
+
+def _host(url: str) -> str | None:
+    """The host a request goes to; None for one that leaves no machine (data:, blob:)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.hostname if parts.scheme in ("http", "https", "ws", "wss") else None
+
+
+def test_the_page_works_with_no_network_beyond_loopback(browser, tmp_path):
+    """Server and browser both go through a closed proxy, so any request off the machine
+    fails; the page must still draw the network and the charts, and every request the
+    browser makes must stay on 127.0.0.1."""
+    port = free_port()
+    offline = {"HTTP_PROXY": CLOSED, "HTTPS_PROXY": CLOSED, "NO_PROXY": "127.0.0.1,localhost"}
+    offline |= {k.lower(): v for k, v in offline.items()}
+    command = [sys.executable, "run.py", "viz", "--port", str(port)]
+    server = serve(command, port, tmp_path / "log", env=offline)
+    context = browser.new_context(
+        viewport={"width": 1500, "height": 1100},
+        proxy={"server": CLOSED, "bypass": "127.0.0.1,localhost"},
+    )
+    hosts: set[str] = set()
+    try:
+        page = context.new_page()
+        page.on("request", lambda request: hosts.add(_host(request.url)))
+        page, failed = load(page, port)
+        first = wait_for_new(page, [])  # the network and the charts
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Month 1 of 120", exact=True).wait_for()
+        wait_for_new(page, first)
+        assert not failed, failed
+        assert hosts - {None} == {"127.0.0.1"}, hosts
+        assert server.poll() is None
+    finally:
+        context.close()
         stop(server)

@@ -36,7 +36,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     """Check the scenario and the port, then become the Solara server of sim/viz/app.py."""
     # function-level: sim.viz.classroom loads the model (mesa), which `--help` does not need
-    from ..viz import assets as viz_assets
     from ..viz.classroom import DEFAULT_SCENARIO, SCENARIOS
 
     scenario = Path(args.scenario or DEFAULT_SCENARIO).resolve()
@@ -50,14 +49,14 @@ def main(args: argparse.Namespace) -> int:
         except OSError as err:
             print(f"cannot serve on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
             return 2
-    for problem in viz_assets.ensure():
-        print(f"warning: {problem}; the page will ask cdn.jsdelivr.net instead", file=sys.stderr)
     root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "-m", "solara", "run", "sim.viz.app", "--production", "--no-open"]
     command += ["--host", args.host, "--port", str(args.port)]
     path = os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))
     env = {**os.environ, "SIM_VIZ_SCENARIO": shown, "PYTHONPATH": path}
     env.setdefault("SOLARA_CHECK_HOOKS", "off")  # its warnings concern Mesa's code, not a user's
+    # the page loads its libraries through the server, which has them from solara-assets
+    env.setdefault("SOLARA_ASSETS_PROXY", "true")
     print(f"class demo: http://{args.host}:{args.port}/  ({shown}; Ctrl-C stops)")
     sys.stdout.flush()
     os.chdir(root)
