@@ -102,9 +102,9 @@ def capital_gini(state: State) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * total))
 
 
-def alive(state: State, kind: str) -> float:
+def alive(state: State, kind: Kind) -> float:
     """How many actors of a kind are alive."""
-    return float(len(state.rows(Kind[kind.upper()])))
+    return float(len(state.rows(kind)))
 
 
 def total_capital(state: State) -> float:

@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from ..schema import Scenario
+from ..vocabulary import Kind
 from . import measures
 from .state import State
 
@@ -112,9 +113,10 @@ REGISTRY: tuple[Metric, ...] = (
     level("capital_gini", "capital inequality (Gini)", lambda m: measures.capital_gini(m.state),
           contract=True, panel="trust and inequality"),
     # more levels at the end of the month ...
-    level("startups_alive", "startups alive", lambda m: measures.alive(m.state, "startup"),
+    level("startups_alive", "startups alive", lambda m: measures.alive(m.state, Kind.STARTUP),
           panel="startups alive"),
-    level("corporates_alive", "corporates alive", lambda m: measures.alive(m.state, "corporate")),
+    level("corporates_alive", "corporates alive",
+          lambda m: measures.alive(m.state, Kind.CORPORATE)),
     level("ties", "partnerships", lambda m: float(m.state.ties.n)),
     level("active_products", "products on the market", lambda m: m.tally.active_products),
     level("total_capital", "capital held", lambda m: measures.total_capital(m.state), "$M",
