@@ -30,6 +30,7 @@ FIXED_IN_RUN = (
     "steps",
     "events",
     "record",
+    "claims",
 )  # top-level keys an event may not change
 
 

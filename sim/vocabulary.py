@@ -61,6 +61,7 @@ class End(Term):
     FAILED = 1, "failed"
     ACQUIRED = 2, "acquired"
     EXITED = 3, "exited"
+    CLOSED = 4, "closed"  # a startup whose founders gave up (lifecycle.closures)
 
 
 class IPStatus(Term):

@@ -25,6 +25,12 @@ def small(**changes) -> Scenario:
     return apply_changes(Scenario(), base | changes)
 
 
+def slow(test):
+    """Marks a full-size test (minutes): `slow`, and skipped unless ECOSIM_SLOW=1."""
+    skip = pytest.mark.skipif(os.environ.get("ECOSIM_SLOW") != "1", reason="set ECOSIM_SLOW=1")
+    return pytest.mark.slow(skip(test))
+
+
 # Debian's chromium, headless, with nothing that reaches out to the internet
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -95,7 +95,7 @@ def _strategy(share: float) -> Scenario:
     return small(**{"partnering.innovation_seeking": mix})
 
 
-def test_innovation_seekers_pick_more_distant_and_diverse_partners_and_learn_more():
+def test_innovation_seekers_pick_more_distant_and_diverse_partners_and_keep_them():
     measures = {}
     for name, share in (("resources", 0.0), ("innovation", 1.0)):
         found = []
@@ -105,15 +105,13 @@ def test_innovation_seekers_pick_more_distant_and_diverse_partners_and_learn_mor
                 (
                     (f["new_tie_distance"] * f["ties_formed"]).sum() / formed,
                     f["cross_kind_ties_formed"].sum() / formed,
-                    f["mean_knowledge"].iloc[-1] - f["mean_knowledge"].iloc[0],
                     f["ties_dissolved"].sum(),
                 )
             )
         measures[name] = np.mean(found, axis=0)
-    distance, cross_kind, growth, dissolved = measures["innovation"] - measures["resources"]
+    distance, cross_kind, dissolved = measures["innovation"] - measures["resources"]
     assert distance > 0.05
     assert cross_kind > 0
-    assert growth > 0
     assert dissolved < 0  # innovation seekers keep their ties through failed attempts
 
 
@@ -196,9 +194,11 @@ def test_every_schema_parameter_is_read_by_the_model(monkeypatch):
 
     # presets are consumed when a scenario is validated: they fill the values they name
     consumed_at_load = {(schema.Trust, "preset"), (schema.IP, "regime")}
+    # claims are read by `ecosim claims` (sim/analysis/claims.py), never by the model
+    claims = {(Scenario, "claims"), *((schema.Claim, name) for name in schema.Claim.model_fields)}
     unread = {
         path
         for key, path in _leaf_paths(Scenario).items()
-        if key not in read and key not in consumed_at_load
+        if key not in read and key not in consumed_at_load | claims
     }
     assert not unread, f"schema fields nothing reads: {sorted(unread)}"

@@ -45,10 +45,14 @@ def test_records_agree_with_the_step_metrics(path):
     assert np.isclose(to_funds["amount"].sum(), total["vc_returned"])
     assert (actors["origin"] != "initial").sum() == total["startups_founded"]
     assert (actors["end"] == "failed").sum() == total["startups_failed"]
-    assert (actors["end"] == "acquired").sum() == total["startups_acquired"]
+    bought = (actors["end"] == "acquired") & (actors["kind_at_end"] == "startup")
+    assert bought.sum() == total["startups_acquired"]  # incumbents bought are corporates
     assert actors["ipo_step"].notna().sum() == total["startups_ipo"]
     assert len(ties) == total["ties_formed"]
     assert ties["reason"].isin(["stale", "distrust"]).sum() == total["ties_dissolved"]
+    assert np.isclose(invest["proceeds"].sum(), total["vc_returned"])
+    assert (inn["partner"] >= 0).sum() == total["joint_innovations"]
+    assert ties["joint_innovations"].sum() == total["joint_innovations"]
 
 
 def test_recording_changes_no_result_and_repeats_exactly():
@@ -81,6 +85,61 @@ def test_records_hold_what_they_promise():
     assert np.allclose(paid["total"], paid["price"])  # owners and founders share the price
     assert (ties["formed"] <= ties["ended"].fillna(np.inf)).all()
     assert set(ties["reason"]) <= {"stale", "distrust", "partner left", "alive at end"}
+
+
+def test_deals_know_their_outcome_and_multiple():
+    model, frame, rec = recorded(ROOT / "scenarios" / "small.yaml", steps=60)
+    deals, actors = rec["deals"], rec["actors"].set_index("actor")
+    invest = deals[deals["event"] == "investment"]
+    assert {"failed", "acquired", "held"} <= set(invest["outcome"])
+    fate = actors["end"].reindex(invest["startup"]).replace("alive at end", "held").to_numpy()
+    assert (invest["outcome"].to_numpy() == fate).all()
+    held = invest["outcome"] == "held"
+    assert invest.loc[held, ["proceeds", "multiple", "outcome_step"]].isna().all().all()
+    assert (invest.loc[invest["outcome"] == "failed", "proceeds"] == 0).all()
+    assert np.allclose(invest["multiple"], invest["proceeds"] / invest["amount"], equal_nan=True)
+    sold = invest[invest["outcome"] == "acquired"]
+    assert (sold["proceeds"] > 0).all() and (sold["outcome_step"] >= sold["step"]).all()
+    # every investor's exit proceeds from a startup are shared over its rounds in it (a
+    # spin-off's parent university owns a stake it did not buy in a round)
+    exits = deals[(deals["event"] != "investment") & (deals["owner"] >= 0)]
+    shared = invest.dropna(subset=["proceeds"]).groupby(["owner", "startup"])["proceeds"].sum()
+    paid = exits.groupby(["owner", "startup"])["amount"].sum().reindex(shared.index, fill_value=0)
+    assert np.allclose(paid, shared) and (paid > 0).any()
+    assert np.isclose(invest["proceeds"].sum(), frame["vc_returned"].sum())
+
+
+def test_actors_keep_their_knowledge_and_first_product():
+    model, _, rec = recorded(ROOT / "scenarios" / "small.yaml", steps=60)
+    actors, a = rec["actors"], model.state.actors
+    per_field = actors[[f"knowledge_{f}" for f in range(model.params.fields)]].to_numpy()
+    assert np.allclose(per_field.mean(axis=1), actors["knowledge"])
+    alive = actors["ended"].isna().to_numpy()
+    assert np.allclose(per_field[alive], a.knowledge[: a.n][alive])
+    gone = ~alive & actors["kind"].isin(["startup", "corporate"]).to_numpy()
+    assert gone.any() and (per_field[gone].sum(axis=1) > 0).all()  # kept from its end
+    launched = actors.dropna(subset=["first_product"])
+    assert len(launched) and (launched["first_product"] >= launched["born"]).all()
+    founded = launched[launched["origin"] != "initial"]
+    months = (founded["first_product"] - founded["born"]).median()
+    assert model.run_metrics()["time_to_first_product"] == months
+
+
+def test_ties_and_innovations_show_joint_projects():
+    _, frame, rec = recorded(ROOT / "scenarios" / "small.yaml", steps=60)
+    ties, inn = rec["ties"], rec["innovations"]
+    started, projects = frame["projects_started"].sum(), ties["projects"].sum()
+    assert projects - ties["funded_projects"].sum() <= started <= projects
+    ran = ties[ties["projects"] > 0]
+    assert ran["first_project"].notna().all() and (ran["first_project"] >= ran["formed"]).all()
+    ended_at_once = ran["ended"] == ran["first_project"]  # no month end with the project
+    assert ((ran["project_months"] > 0) | ended_at_once).all()
+    assert (ties.loc[ties["projects"] == 0, "project_months"] == 0).all()
+    joint = inn[inn["partner"] >= 0]
+    assert len(joint) == frame["joint_innovations"].sum() > 0
+    assert (joint["partner"] != joint["actor"]).all() and joint["partner_share"].between(0, 1).all()
+    assert (inn.loc[inn["partner"] < 0, "partner_share"] == 0).all()
+    assert ties["joint_innovations"].sum() == len(joint)
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -61,13 +61,19 @@ def test_levers_at_the_scenario_values_change_nothing():
 
 def test_moved_levers_change_their_fields_only():
     model = ClassroomModel(
-        startups=20, enforcement=0.9, fund_size=500, partner_limit=2, sandbox=True, seed="7"
+        startups=20,
+        enforcement=0.9,
+        fund_size=500,
+        startup_partners=2,
+        hub_partners=30,
+        sandbox=True,
+        seed="7",
     )
     p = model.params
     assert p.population.startup.count == 20 and p.trust.enforcement == 0.9
     assert p.governance.sandbox and model.seed == 7 and not model.refused
-    kinds = ("startup", "corporate", "university")
-    assert all(getattr(p.population, k).max_partners == 2 for k in kinds)
+    assert p.population.startup.max_partners == 2
+    assert p.population.corporate.max_partners == p.population.university.max_partners == 30
     low, high = p.population.investor.fund_size
     old_low, old_high = CLASSROOM.population.investor.fund_size
     assert np.isclose(np.sqrt(low * high), 500) and np.isclose(high / low, old_high / old_low)

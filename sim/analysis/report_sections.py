@@ -74,7 +74,8 @@ def compared(manifest: Manifest) -> str:
         if name == base_name:
             continue
         other = flat(s.resolved)
-        keys = [k for k in sorted(set(base) | set(other)) if k not in ("name", "description")]
+        unshown = ("name", "description", "claims")  # words and claims, not parameters
+        keys = [k for k in sorted(set(base) | set(other)) if k not in unshown]
         changed = [k for k in keys if base.get(k) != other.get(k)]
         rows = [
             [f"<code>{esc(k)}</code>", esc(show(base.get(k))), esc(show(other.get(k)))]

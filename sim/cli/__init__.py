@@ -8,9 +8,21 @@ import sys
 from collections.abc import Sequence
 
 from ..config import ScenarioError
-from . import aggregate, compare, report, run, slurm_script, sweep, validate, viz
+from . import (
+    aggregate,
+    claims,
+    compare,
+    report,
+    run,
+    slurm_script,
+    sweep,
+    validate,
+    validation,
+    viz,
+)
 
-COMMANDS = (run, validate, sweep, slurm_script, aggregate, compare, report, viz)  # as listed
+# in the order --help lists them
+COMMANDS = (run, validate, sweep, slurm_script, aggregate, compare, report, viz, validation, claims)
 
 EXAMPLES = """\
 examples:
@@ -24,9 +36,11 @@ examples:
   {program} compare scenarios/baseline.yaml scenarios/strong_ip.yaml --replications 10
   {program} report results/demo
   {program} viz
+  {program} validation --size ci
+  {program} claims scenarios/*.yaml --seeds 5
 
-Exit status: 0 on success, 1 when some runs of a sweep failed, 2 on bad input (the problems
-are printed one per line).
+Exit status: 0 on success, 1 when some runs of a sweep failed (or a validation fact or a
+claim does not hold), 2 on bad input (the problems are printed one per line).
 """
 
 

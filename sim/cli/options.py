@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -62,6 +63,16 @@ def output_folder(out: Path | None, name: str) -> Path:
     return out or Path("results") / folder_name(name)
 
 
+def writable(out: Path) -> bool:
+    """Create the output folder `out`; False, with the reason printed, when that fails."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(f"{out}: cannot create output folder: {err.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
 def folder_name(name: str) -> str:
     """A scenario or experiment name made safe as a folder name."""
     return re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"
@@ -98,6 +109,14 @@ def port(text: str) -> int:
     value = positive(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"got {value}; must be at most 65535")
+    return value
+
+
+def two_or_more(text: str) -> int:
+    """An argparse type: a whole number >= 2 (paired seeds: an interval needs two)."""
+    value = natural(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"got {value}; must be >= 2")
     return value
 
 

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from ..config import ScenarioError, read_mapping
-from ..scenario import load_scenario
 from .options import add_command
 
 EXAMPLES = """\
@@ -31,13 +30,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     """Print `ok: FILE` or the problems of each file; exit status 2 if any has problems."""
     # function-level: sim.experiment loads the model (mesa), which `--help` does not need
+    from ..analysis.claims import load_target  # a scenario, its claims' metrics and bases
     from ..experiment import load_experiment
 
     status = 0
     for path in args.files:
         try:
             is_experiment = "baseline" in read_mapping(path)
-            (load_experiment if is_experiment else load_scenario)(path)
+            (load_experiment if is_experiment else load_target)(path)
         except ScenarioError as err:
             print(*err.messages, sep="\n", file=sys.stderr)
             status = 2

@@ -19,6 +19,8 @@ class Innovations:
     quality: np.ndarray  # mean knowledge on that IH
     value: np.ndarray  # monthly value of the product it can become
     radical: np.ndarray  # from a radical research move
+    partner: np.ndarray  # a joint project's other partner's row, -1 for solo research
+    partner_share: np.ndarray  # the partner's share of the revenue (0 for solo research)
 
     def __len__(self) -> int:
         return len(self.actor)

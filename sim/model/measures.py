@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..schema import Scenario
-from ..vocabulary import KINDS, RESEARCHERS, End, Kind
+from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin
 from .state import State
 
 
-class Network(NamedTuple):
+@dataclass(frozen=True)
+class Network:
     """The partnership network's adjacency and its number of actors (rows outside the
-    network, dead actors or kinds that may not partner, have no ties)."""
+    network, dead actors or kinds that may not partner, have no ties), with the measures
+    several metrics share, computed once."""
 
     graph: sp.csr_matrix
     n: int
+
+    @cached_property
+    def degree(self) -> np.ndarray:
+        """Partners of each row."""
+        return np.diff(self.graph.indptr)
+
+    @cached_property
+    def clustering(self) -> float:
+        """Average local clustering coefficient over the network's actors (networkx's
+        definition: 0 for degree < 2)."""
+        if self.n == 0:
+            return 0.0
+        deg = self.degree
+        triangles = np.asarray((self.graph @ self.graph).multiply(self.graph).sum(axis=1))
+        possible = deg * (deg - 1) / 2
+        local = np.divide(
+            triangles.ravel() / 2, possible, out=np.zeros(len(deg)), where=possible > 0
+        )
+        return float(local.sum() / self.n)
 
 
 def mean_knowledge(state: State) -> float:
@@ -28,13 +50,16 @@ def mean_knowledge(state: State) -> float:
 
 
 def knowledge_diversity(state: State) -> float:
-    """Shannon entropy of the total knowledge across fields, normalised to [0, 1]."""
-    total = state.actors.knowledge[state.rows(RESEARCHERS)].sum(axis=0)
-    if total.sum() <= 0:
+    """Mean cognitive distance `1 - cos(K_i, K_j)` over pairs of living researchers with any
+    knowledge: 0 when all know the same mix of fields, near 1 when each knows other fields."""
+    k = state.actors.knowledge[state.rows(RESEARCHERS)]
+    norm = np.sqrt(np.einsum("ij,ij->i", k, k))
+    n = int(np.count_nonzero(norm))
+    if n < 2:
         return 0.0
-    p = total / total.sum()
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum() / np.log(state.fields))
+    total = np.divide(1.0, norm, out=np.zeros(len(norm)), where=norm > 0) @ k  # sum of K_i/|K_i|
+    # the sum of cos over ordered pairs i != j is |sum of unit vectors|^2 minus the n self-pairs
+    return float(1 - (total @ total - n) / (n * (n - 1)))
 
 
 def network_nodes(state: State, params: Scenario) -> np.ndarray:
@@ -63,16 +88,8 @@ def density(net: Network) -> float:
 
 
 def clustering(net: Network) -> float:
-    """Average local clustering coefficient over the network's actors (networkx's
-    definition: 0 for degree < 2)."""
-    graph, n = net
-    if n == 0:
-        return 0.0
-    deg = np.asarray(graph.sum(axis=1)).ravel()
-    triangles = np.asarray((graph @ graph).multiply(graph).sum(axis=1)).ravel() / 2
-    possible = deg * (deg - 1) / 2
-    local = np.divide(triangles, possible, out=np.zeros(len(deg)), where=possible > 0)
-    return float(local.sum() / n)
+    """Average local clustering coefficient over the network's actors (0 for degree < 2)."""
+    return net.clustering
 
 
 def largest_component_share(net: Network) -> float:
@@ -82,6 +99,32 @@ def largest_component_share(net: Network) -> float:
         return 0.0
     _, labels = connected_components(net.graph, directed=False)
     return float(np.bincount(labels).max() / net.n)
+
+
+def degrees(net: Network) -> np.ndarray:
+    """The degree of each network actor with at least one tie."""
+    return net.degree[net.degree > 0]
+
+
+def degree_max_mean(net: Network) -> float:
+    """Largest degree over mean degree, among network actors with a tie (0 without ties)."""
+    deg = degrees(net)
+    return float(deg.max() / deg.mean()) if len(deg) else 0.0
+
+
+def degree_gini(net: Network) -> float:
+    """Gini coefficient of degree among network actors with a tie (0 without ties)."""
+    return gini(degrees(net).astype(float))
+
+
+def clustering_vs_random(net: Network) -> float:
+    """Mean clustering over that expected of an Erdos-Renyi graph with the same actors and
+    density, with the same convention (0 below degree 2): p * P(degree >= 2)."""
+    n, p = net.n, density(net)
+    if n < 3 or p <= 0:
+        return 0.0
+    two_or_more = 1 - (1 - p) ** (n - 1) - (n - 1) * p * (1 - p) ** (n - 2)
+    return net.clustering / (p * two_or_more)
 
 
 def mean_trust(state: State) -> float:
@@ -95,7 +138,12 @@ def mean_trust(state: State) -> float:
 def capital_gini(state: State) -> float:
     """Gini coefficient of capital (negative capital counted as zero) over living actors."""
     rows = state.rows((*RESEARCHERS, Kind.INVESTOR))
-    x = np.sort(np.clip(state.actors.capital[rows], 0, None))
+    return gini(np.clip(state.actors.capital[rows], 0, None))
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 when empty or all zero)."""
+    x = np.sort(x)
     n, total = len(x), x.sum()
     if n == 0 or total <= 0:
         return 0.0
@@ -134,10 +182,14 @@ def startup_survival_5y(state: State, steps: int) -> float:
     return float(survived.mean())
 
 
-def time_to_first_product(series: dict[str, np.ndarray]) -> float:
-    """The month of the run's first product launch (nan when none)."""
-    launched = np.flatnonzero(series["products_launched"] > 0)
-    return float(launched[0] + 1) if len(launched) else float("nan")
+def time_to_first_product(state: State) -> float:
+    """Median months from founding to a startup's own first product launch, over the
+    startups founded during the run that launched one (nan when none did)."""
+    a = state.actors
+    n = a.n
+    launched = (a.origin[:n] != Origin.INITIAL) & (a.first_product[:n] >= 0)
+    months = a.first_product[:n][launched] - a.born[:n][launched]
+    return float(np.median(months)) if len(months) else float("nan")
 
 
 def innovation_per_public_money(series: dict[str, np.ndarray]) -> float:

@@ -12,15 +12,20 @@ from ..vocabulary import KINDS
 from . import metrics, population
 from .agents import AGENT_CLASSES, Actor
 from .mechanisms import (
+    calls,
     entry,
     exchange,
     finance,
     formats,
+    frontier,
     governance,
     ip,
+    lifecycle,
     market,
     partnering,
+    projects,
     research,
+    takeovers,
 )
 from .metrics import Tally
 from .records import NoRecords, Recorder, Records
@@ -56,15 +61,18 @@ class EcosystemModel(mesa.Model):
         self._govern(tally)  # 1. governance: what-if events and the adaptive rule
         p = self.params
         governance.public_money(s, p, tally)  # 2. grants and R&D subsidies
+        calls.run(s, p, rng, tally, rec)  # competitive calls; grants to funded consortia
         partnering.refresh_trust(s, p)  # 3. partnering and trust
-        partnering.dissolve(s, p, tally, rec)
-        partnering.search(s, p, rng, tally, rec)
+        lost = partnering.dissolve(s, p, tally, rec)
+        partnering.search(s, p, rng, tally, rec, lost)
+        projects.start(s, p, rng, tally)  # joint R&D on some ties
         formats.hold(s, p, rng, tally, rec)  # innovation jams and open challenges
         exchange.exchange(s, p, tally, rec)  # 4. knowledge exchange and spillovers
         exchange.opportunism(s, p, rng, tally)
         exchange.public_pool(s, p)
         innovations = research.research(s, p, rng, tally)  # 5. research and innovations
         formats.attribute(s, innovations, tally)
+        frontier.advance(s, p, innovations)  # the state of the art moves
         protection = ip.protect(s, p, rng, innovations, tally)  # 6. patents, secrecy, publication
         launches = market.submit(s, p, innovations)  # 7. market
         market.imitate(s, p, rng, tally)
@@ -72,8 +80,9 @@ class EcosystemModel(mesa.Model):
         finance.costs_and_taxes(s, p, tally)  # 8. finance
         finance.venture_capital(s, p, rng, tally, rec)
         finance.ipo(s, p, tally, rec)
-        finance.acquisitions(s, p, rng, tally, rec)
+        takeovers.acquisitions(s, p, rng, tally, rec)
         finance.failures(s, p, tally, rec)
+        lifecycle.age(s, p, rng, tally, rec)  # closures; incumbents' business erodes
         entry.entry(s, p, rng, protection.spinoff_parents, tally)  # 9. entry
         rec.innovations(s, innovations, protection, launches)
         self._sync_agents()

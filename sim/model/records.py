@@ -16,6 +16,7 @@ import pandas as pd
 from ..schema import RecordKind
 from ..vocabulary import KINDS, End, IPStatus, Kind, Origin, Strategy
 from .flows import Innovations, Launches, Protection
+from .record_tables import Projects, deal_outcomes, knowledge_columns
 from .state import State
 
 RECORDS: tuple[str, ...] = get_args(RecordKind)
@@ -28,7 +29,7 @@ class Records(Protocol):
     def ties_formed(self, state: State, rows: np.ndarray) -> None: ...
     def ties_ended(self, state: State, rows: np.ndarray, reason) -> None: ...
     def investments(self, state, investors, startups, rounds, amounts, pre, stakes) -> None: ...
-    def exits(self, state, companies, prices, buyers, owner, company, amount, founders): ...
+    def exits(self, state, companies, prices, buyers, owner, company, amount, rest, event): ...
     def licences(self, state: State, payees: np.ndarray) -> None: ...
     def revenue(self, innovations: np.ndarray, amounts: np.ndarray) -> None: ...
     def innovations(self, state, made: Innovations, ip: Protection, out: Launches) -> None: ...
@@ -58,6 +59,8 @@ class Recorder:
         self.capital_peak = np.zeros(0)
         self.revenue_of = np.zeros(0)  # revenue earned so far, per innovation id
         self.birth_kind = np.zeros(0, dtype=np.int8)
+        self.knowledge_end: np.ndarray | None = None  # per actor: its knowledge at its end
+        self.projects = Projects()
 
     # --- what the mechanisms report -------------------------------------------------------
     def ties_formed(self, state: State, rows: np.ndarray) -> None:
@@ -69,6 +72,8 @@ class Recorder:
 
     def ties_ended(self, state: State, rows: np.ndarray, reason) -> None:
         t = state.ties
+        if "ties" in self.kinds:
+            self.projects.note(state, rows, running=False)  # a project it started this month
         trust = (t.trust_ab[rows] + t.trust_ba[rows]) / 2
         reason = np.broadcast_to(np.asarray(reason, dtype=object), rows.shape)
         self._add("ended", id=t.id[rows], step=_at(state, rows), trust=trust, reason=reason)
@@ -88,8 +93,12 @@ class Recorder:
             buyer=np.full(len(startups), -1),
         )
 
-    def exits(self, state, companies, prices, buyers, owner, company, amount, founders) -> None:
-        """An exit's proceeds: one row per owner, and one for the founders (owner -1)."""
+    def exits(
+        self, state, companies, prices, buyers, owner, company, amount, founders, event=None
+    ) -> None:
+        """An exit's proceeds: one row per owner, and one for the founders (owner -1). The
+        event is `event` if given (a "liquidation": a closing company pays out its cash), else
+        an acquisition where there is a buyer and an IPO where there is none."""
         n = state.actors.n
         price_of, buyer_of = np.zeros(n), np.full(n, -1)
         price_of[companies], buyer_of[companies] = prices, buyers
@@ -99,7 +108,7 @@ class Recorder:
         self._add(
             "deals",
             step=_at(state, startup),
-            event=np.where(buyer_of[startup] >= 0, "acquisition", "ipo").astype(object),
+            event=np.where(buyer_of[startup] >= 0, "acquisition", event or "ipo").astype(object),
             startup=startup,
             owner=np.r_[owner, np.full(len(companies), -1)],
             round=np.full(len(startup), None, dtype=object),
@@ -136,14 +145,21 @@ class Recorder:
                 value=made.value,
                 ip=ip.status,
                 launch=out.step,
+                partner=made.partner,
+                partner_share=made.partner_share,
             )
 
     def end_of_step(self, state: State) -> None:
-        """Every living actor's capital peak, and new actors' kinds at birth."""
+        """New actors' kinds at birth, every living actor's capital peak and knowledge, and
+        the ties' joint projects."""
         self.track(state)
+        if "ties" in self.kinds:
+            self.projects.note(state, np.arange(state.ties.n), running=True)
 
     def track(self, state: State) -> None:
-        """Note new actors' kinds at birth, and every living actor's capital peak."""
+        """Note new actors' kinds at birth, every living actor's capital peak and, for the
+        actors record, the knowledge of those alive or ended this month (knowledge is relative
+        to a moving state of the art, so an ended actor's is kept as it was at its end)."""
         a = state.actors
         grown = a.n - len(self.capital_peak)
         if grown:
@@ -151,6 +167,14 @@ class Recorder:
             self.birth_kind = np.r_[self.birth_kind, a.kind[a.n - grown : a.n]]
         alive = a.alive[: a.n]
         self.capital_peak[alive] = np.maximum(self.capital_peak[alive], a.capital[: a.n][alive])
+        if "actors" in self.kinds:
+            known = self.knowledge_end
+            if known is None or len(known) < a.n:
+                self.knowledge_end = np.zeros((a.n, state.fields))
+                if known is not None:
+                    self.knowledge_end[: len(known)] = known
+            now = alive | (a.ended[: a.n] == state.t)
+            self.knowledge_end[now] = a.knowledge[: a.n][now]
 
     def _add(self, name: str, **columns) -> None:
         if len(next(iter(columns.values()))):
@@ -165,7 +189,7 @@ class Recorder:
         }
         made = {
             "innovations": lambda: self._innovations(tables, patent_term),
-            "deals": lambda: tables["deals"],
+            "deals": lambda: deal_outcomes(state, tables["deals"]),
             "ties": lambda: self._ties(state, tables),
             "actors": lambda: self._actors(state, tables),
         }
@@ -204,7 +228,7 @@ class Recorder:
         )
         out.insert(3, "kind_a", np.take(KINDS, self.birth_kind[out["a"]]))
         out.insert(4, "kind_b", np.take(KINDS, self.birth_kind[out["b"]]))
-        return out
+        return self.projects.columns(out, tables["innovations"])
 
     def _actors(self, state: State, tables) -> pd.DataFrame:
         a = state.actors
@@ -244,6 +268,8 @@ class Recorder:
                 "partners_ever": partners.astype(int),
                 "funding_raised": funding,
                 "startup_at_birth": self.birth_kind[:n] == Kind.STARTUP,
+                "first_product": pd.Series(a.first_product[:n]).where(a.first_product[:n] >= 0),
+                **knowledge_columns(self.knowledge_end[:n]),
             }
         )
 

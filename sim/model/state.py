@@ -5,12 +5,11 @@ Mechanisms read and write these arrays; Mesa agents are thin views onto actor ro
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import scipy.sparse as sp
 
 from ..vocabulary import End, Kind, Strategy
+from .money import Ledger
 
 
 class Table:
@@ -71,6 +70,8 @@ def actor_table(fields: int, capacity: int) -> Table:
             "burn": (np.float64, (), 0.0),
             "rd_share": (np.float64, (), 0.0),
             "revenue": (np.float64, (), 0.0),
+            "cost_base": (np.float64, (), -1.0),  # revenue its costs are set for (-1: unset)
+            "peak_revenue": (np.float64, (), 0.0),  # a corporate's highest monthly sales
             "rd_budget": (np.float64, (), 0.0),
             "product_revenue": (np.float64, (), 0.0),
             "recent_value": (np.float64, (), 0.0),
@@ -79,6 +80,7 @@ def actor_table(fields: int, capacity: int) -> Table:
             "origin": (np.int8, (), 0),
             "parent": (np.int64, (), -1),
             "ipo_step": (np.int32, (), -1),
+            "first_product": (np.int32, (), -1),  # month of its own first product launch
             "acquirer": (np.int64, (), -1),
             "format_until": (np.int32, (), -1),
             "strategy": (np.int8, (), Strategy.INNOVATION),
@@ -89,7 +91,8 @@ def actor_table(fields: int, capacity: int) -> Table:
 
 def tie_table(capacity: int) -> Table:
     """Partnerships a-b: each side's relational trust in the other, and its effective trust
-    (relational mixed with structural), refreshed each step."""
+    (relational mixed with structural), refreshed each step. A tie runs a joint R&D project
+    while `project_until` >= the month; `funded` marks a project funded by a competitive call."""
     return Table(
         {
             "id": (np.int64, (), -1),
@@ -101,6 +104,8 @@ def tie_table(capacity: int) -> Table:
             "last_success": (np.int32, (), 0),
             "eff_ab": (np.float64, (), 0.0),
             "eff_ba": (np.float64, (), 0.0),
+            "project_until": (np.int32, (), -1),
+            "funded": (np.bool_, (), False),
         },
         capacity,
     )
@@ -119,8 +124,9 @@ def equity_table(capacity: int) -> Table:
 
 
 def product_table(capacity: int) -> Table:
-    """Products: owner, field, monthly value, launch and end steps, imitation flag, and the
-    innovation they came from (-1 for an imitation)."""
+    """Products: owner, field, monthly value, launch and end steps, imitation flag, the
+    innovation they came from (-1 for an imitation) and, for a joint project's product, the
+    partner and its share of the revenue."""
     return Table(
         {
             "owner": (np.int64, (), -1),
@@ -130,14 +136,29 @@ def product_table(capacity: int) -> Table:
             "end": (np.int32, (), 0),
             "imitation": (np.bool_, (), False),
             "innovation": (np.int64, (), -1),
+            "partner": (np.int64, (), -1),
+            "partner_share": (np.float64, (), 0.0),
         },
         capacity,
     )
 
 
-class State:
+def award_table(capacity: int) -> Table:
+    """Call grants under way: `member` receives `monthly` $M of earmarked R&D money each month
+    to `until` (calls.py)."""
+    return Table(
+        {
+            "member": (np.int64, (), -1),
+            "monthly": (np.float64, (), 0.0),
+            "until": (np.int32, (), -1),
+        },
+        capacity,
+    )
+
+
+class State(Ledger):
     """All arrays of one model run (actors, ties, stakes, products, the public pool, the
-    clock), the collaboration formats under way and the money ledger of sources and sinks."""
+    clock), the collaboration formats under way and the money ledger (money.py)."""
 
     def __init__(self, fields: int, capacity: int):
         self.fields = fields
@@ -146,58 +167,15 @@ class State:
         self.ties = tie_table(4 * capacity)
         self.equity = equity_table(capacity)
         self.products = product_table(capacity)
-        self.pool = np.zeros(fields)
+        self.awards = award_table(capacity // 4)
+        self.pool = np.zeros(fields)  # public knowledge, relative to the state of the art
+        self.frontier = np.ones(fields)  # each field's state of the art (1 at the start)
         self.field_maturity = np.ones(fields)
-        self.sources: defaultdict[str, float] = defaultdict(float)
-        self.sinks: defaultdict[str, float] = defaultdict(float)
+        self.open_ledger()  # sources, sinks and the journal when one is kept
         self.formats: list = []  # formats.RunningJam and RunningChallenge under way
         self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
         self._adjacency: tuple[tuple, sp.csr_matrix] | None = None  # (key of the ties, matrix)
         self._pair_index: tuple[tuple, np.ndarray, np.ndarray] | None = None  # (key, keys, order)
-
-    # --- money -----------------------------------------------------------------------
-    def earn(self, rows: np.ndarray, amounts: np.ndarray | float, source: str) -> None:
-        """Money entering the system from outside (sales, public allocation, founders)."""
-        amounts = np.broadcast_to(np.asarray(amounts, dtype=float), np.shape(rows))
-        self._add_capital(rows, amounts)
-        self.sources[source] += float(amounts.sum())
-
-    def spend(self, rows: np.ndarray, amounts: np.ndarray | float, sink: str) -> None:
-        """Money leaving the system (costs, R&D, payouts to founders, write-offs)."""
-        amounts = np.broadcast_to(np.asarray(amounts, dtype=float), np.shape(rows))
-        self._add_capital(rows, -amounts)
-        self.sinks[sink] += float(amounts.sum())
-
-    def transfer(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray) -> None:
-        """Money moving between actors; the total is unchanged."""
-        self._add_capital(payers, -np.asarray(amounts, dtype=float))
-        self._add_capital(payees, np.asarray(amounts, dtype=float))
-
-    def pay_jointly(
-        self, payers: np.ndarray, weights: np.ndarray, payees: np.ndarray, amounts: np.ndarray
-    ) -> None:
-        """`payers` together pay `amounts` to `payees` (distinct rows), each payer its
-        `weights` share of the total; the total is unchanged."""
-        total = float(amounts.sum())
-        self._add_capital(payers, -total * weights / weights.sum())
-        self._add_capital(payees, amounts)
-
-    def to_public(self, payers: np.ndarray, amounts: np.ndarray, sink: str) -> None:
-        """Money owed to the public purse: paid to the first regulator or, with none, out of
-        the system (booked as `sink`)."""
-        regs = self.rows(Kind.REGULATOR)
-        if len(regs):
-            self.transfer(payers, np.full(len(payers), regs[0]), amounts)
-        else:
-            self.spend(payers, amounts, sink)
-
-    def _add_capital(self, rows: np.ndarray, amounts: np.ndarray) -> None:
-        """capital[rows] += amounts, rows may repeat (np.bincount: faster than np.add.at)."""
-        rows = np.asarray(rows, dtype=np.int64).ravel()
-        if len(rows) == 0:
-            return
-        n = self.actors.n
-        self.actors.capital[:n] += np.bincount(rows, weights=np.ravel(amounts), minlength=n)
 
     # --- views ---------------------------------------------------------------------------
     def rows(self, kind: int | tuple[int, ...]) -> np.ndarray:
@@ -260,12 +238,13 @@ class State:
         return np.flatnonzero(mine[t.a[: t.n]] | mine[t.b[: t.n]])
 
     def end(self, rows: np.ndarray, reason: End) -> None:
-        """Actors leave: what capital they still hold is written off; their ties and stakes go."""
+        """Actors leave (through finance.leave, which pays their cash to their owners first):
+        a debt is written off against creditors; their ties and the stakes held in them go."""
         a = self.actors
         a.alive[rows] = False
         a.ended[rows] = self.t
         a.end_reason[rows] = reason
-        self.spend(rows, a.capital[rows].copy(), "exit_writeoff")
+        self.write_off_debts(rows)
         gone = self.marks(rows)
         e = self.equity
         e.keep(~gone[e.company[: e.n]])
@@ -285,10 +264,18 @@ class State:
         marked[rows] = True
         return marked
 
-    def absorptive(self, rows: np.ndarray, half: float) -> np.ndarray:
-        """Absorptive capacity in [0, 1): grows with the receiver's mean knowledge."""
+    def absorptive(self, rows: np.ndarray, kp) -> np.ndarray:
+        """Absorptive capacity in [0, 1) (Cohen & Levinthal 1990): grows with the receiver's
+        mean knowledge and with its own R&D effort (`kp`: the scenario's knowledge section)."""
         m = self.actors.knowledge[rows].mean(axis=1)
-        return m / (m + half)
+        effort = self.learning_effort(rows, kp.learning_half)
+        floor = kp.unfunded_absorption
+        return m / (m + kp.absorptive_half) * (floor + (1 - floor) * effort)
+
+    def learning_effort(self, rows: np.ndarray, half: float) -> np.ndarray:
+        """How hard each actor learns this month, in [0, 1): its R&D budget over budget + half."""
+        rd = np.clip(self.actors.rd_budget[rows], 0, None)
+        return rd / (rd + half)
 
     def focus(self, rows: np.ndarray, off_focus: float) -> np.ndarray:
         """Per row and field: 1 on the innovation hypothesis, `off_focus` elsewhere."""

@@ -12,7 +12,10 @@ from pydantic import Field, model_validator
 
 from .actors import Entry, Population
 from .base import Section
+from .calls import Calls
+from .claims import Claim
 from .events import Challenge, Event, Jam
+from .lifecycle import Lifecycle
 from .mechanisms import (
     IP,
     IP_PRESETS,
@@ -24,12 +27,14 @@ from .mechanisms import (
     Partnering,
     Trust,
 )
+from .projects import Projects
 
 __all__ = [
     "IP",
     "IP_PRESETS",
     "TRUST_PRESETS",
     "Challenge",
+    "Claim",
     "Governance",
     "Jam",
     "RecordKind",
@@ -52,15 +57,21 @@ class Scenario(Section):
     population: Population = Population()
     knowledge: Knowledge = Knowledge()
     partnering: Partnering = Partnering()
+    projects: Projects = Projects()
     trust: Trust = Trust()
     ip: IP = IP()
     governance: Governance = Governance()
+    calls: Calls = Calls()
     finance: Finance = Finance()
     market: Market = Market()
+    lifecycle: Lifecycle = Lifecycle()
     entry: Entry = Entry()
     events: list[Event] = Field([], description="timed what-if changes")
     record: list[RecordKind] = Field(
         [], description="agent-level records to keep (sim/model/records.py); none by default"
+    )
+    claims: list[Claim] = Field(
+        [], description="what a what-if claims it moves (`ecosim claims`); the model never reads it"
     )
 
     @model_validator(mode="after")
@@ -76,6 +87,11 @@ class Scenario(Section):
         if bad:
             raise ValueError(
                 f"governance.regulated_fields: got {bad}; fields run from 0 to {self.fields - 1}"
+            )
+        calls = self.calls
+        if max(calls.fields, default=0) >= self.fields or calls.field_count > self.fields:
+            raise ValueError(
+                f"calls.fields, calls.field_count: must fit fields 0 to {self.fields - 1}"
             )
         for i, event in enumerate(self.events):
             if event.challenge and event.challenge.fields > self.fields:

@@ -11,7 +11,7 @@ from .base import NonNeg, RangeCheck, RangeNonNeg, RangePos, RangeShare, Section
 
 class StartupPopulation(RangeCheck):
     count: int = Field(600, ge=0, le=1_000_000, description="initial number of startups")
-    seed_capital: RangePos = Field((0.5, 2.0), description="founding capital, $M, uniform")
+    seed_capital: RangePos = Field((2.0, 6.0), description="founding capital, $M, uniform")
     burn: RangePos = Field((0.05, 0.3), description="monthly burn rate, $M, uniform")
     strong_fields: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] = Field(
         (1, 3), description="number of strong knowledge fields, uniform integer [low, high]"
@@ -23,7 +23,9 @@ class StartupPopulation(RangeCheck):
         description="months of runway of the initial startups (founded before the run), uniform",
     )
     rd_share: Share = Field(0.5, description="share of the burn spent on R&D")
-    max_partners: int = Field(5, ge=0, le=100, description="partner limit")
+    max_partners: int = Field(
+        5, ge=0, le=100, description="partner limit: a startup holds few ties"
+    )
 
 
 class CorporatePopulation(RangeCheck):
@@ -38,18 +40,24 @@ class CorporatePopulation(RangeCheck):
         0.12, ge=-1, le=1, description="baseline revenue minus operating costs, as a share"
     )
     exit_on_negative: bool = Field(True, description="a corporate with capital < 0 exits")
-    max_partners: int = Field(5, ge=0, le=100, description="partner limit")
+    max_partners: int = Field(
+        80, ge=0, le=100, description="partner limit: a corporate can hold many ties"
+    )
 
 
 class UniversityPopulation(RangeCheck):
     count: int = Field(30, ge=0, le=100_000, description="initial number of universities")
     capital: RangePos = Field((10.0, 100.0), description="initial endowment, $M, log-uniform")
     grant: RangeNonNeg = Field((1.0, 5.0), description="public grant per month, $M, uniform")
-    knowledge: RangeShare = Field((0.3, 0.8), description="knowledge in every field, uniform")
+    knowledge: RangeShare = Field(
+        (0.5, 0.9), description="knowledge in every field, relative to the state of the art"
+    )
     research_share: Share = Field(0.8, description="share of grant income spent on research")
     spinoff_prob: Share = Field(0.03, description="chance an innovation spins off a startup")
     spinoff_equity: Share = Field(0.1, description="university's equity stake in a spin-off")
-    max_partners: int = Field(5, ge=0, le=100, description="partner limit")
+    max_partners: int = Field(
+        80, ge=0, le=100, description="partner limit: a university can hold many ties"
+    )
 
 
 class InvestorPopulation(RangeCheck):

@@ -18,7 +18,12 @@ class Knowledge(RangeCheck):
         (2, 5), description="fields in an innovation hypothesis, uniform integer [low, high]"
     )
     research_cost: float = Field(
-        2.0, gt=0, description="$M of R&D for which an innovation is 63% likely in a month"
+        2.0, gt=0, description="$M of R&D a month at which a project's effort term is 63%"
+    )
+    knowledge_elasticity: NonNeg = Field(
+        1.0,
+        description="innovation chance = effort * quality ** this (quality: mean knowledge on "
+        "the IH relative to the state of the art); 0 makes knowledge irrelevant",
     )
     radical_prob: dict[Kind, Share] = Field(
         {"startup": 0.25, "corporate": 0.08, "university": 0.3},
@@ -30,8 +35,18 @@ class Knowledge(RangeCheck):
     value_memory: Share = Field(
         0.9, description="monthly retention of recent innovation value (investors' traction)"
     )
-    incremental_gain: Share = Field(0.05, description="knowledge gain on the IH per research step")
-    learning_rate: Share = Field(0.01, description="learning by doing on IH fields per step")
+    incremental_gain: Share = Field(
+        0.05, description="share of the gap to the state of the art an incremental step closes"
+    )
+    learning_rate: Share = Field(
+        0.01, description="learning by doing on IH fields: share of the gap closed a month"
+    )
+    learning_half: float = Field(
+        0.1, gt=0, description="$M/month of R&D at which learning and absorption run at half speed"
+    )
+    unfunded_absorption: Share = Field(
+        0.2, description="absorptive capacity of an actor spending nothing on R&D, as a share"
+    )
     forgetting_rate: Share = Field(0.004, description="decay per step of fields outside the IH")
     loss_threshold: Share = Field(0.02, description="a field below this is lost (set to 0)")
     exchange_rate: Share = Field(0.05, description="beta: share of the gap absorbed per step")
@@ -45,12 +60,27 @@ class Knowledge(RangeCheck):
         0.2, gt=0, description="mean knowledge at which absorptive capacity is one half"
     )
     value_scale: float = Field(0.6, gt=0, description="$M/month of product value per quality")
-    value_sigma: float = Field(1.0, ge=0, description="lognormal sigma of incremental values")
+    value_sigma: float = Field(1.2, ge=0, description="lognormal sigma of incremental values")
     radical_value_sigma: float = Field(1.6, ge=0, description="lognormal sigma, radical")
     pool_absorption: Share = Field(0.01, description="share of the gap to the public pool absorbed")
     pool_decay: Share = Field(0.01, description="monthly obsolescence of the public pool")
     publication_weight: Share = Field(
-        0.2, description="share of the gap a publication closes in the public pool"
+        0.02,
+        description="pool gain per published unit of knowledge, times the pool's room below the "
+        "state of the art",
+    )
+    frontier_push: NonNeg = Field(
+        0.002,
+        description="state-of-the-art growth per innovation at the frontier, as a share (summed "
+        "over the field's innovations, weighted by how near the frontier each one is)",
+    )
+    frontier_margin: Share = Field(
+        0.3, description="an innovation pushes the state of the art when within this share of it"
+    )
+    basic_research: NonNeg = Field(
+        0.0005,
+        description="state-of-the-art growth a month per university researching a field at full "
+        "effort (basic research), as a share",
     )
 
 
@@ -84,6 +114,18 @@ class Partnering(Section):
     )
     w_resources: NonNeg = Field(
         0.8, description="resource seekers: weight of a partner's capital and revenue (0-1)"
+    )
+    w_visibility: NonNeg = Field(
+        1.0, description="weight of a candidate's visibility ln(1+partners)/ln(1+most partners)"
+    )
+    w_reputation: NonNeg = Field(
+        0.5, description="weight of a candidate's reputation (recent innovation value, log, 0-1)"
+    )
+    visibility_share: Share = Field(
+        0.8, description="share of candidates not from partners drawn in proportion to partners+1"
+    )
+    search_rate: Share = Field(
+        0.03, description="monthly chance to search for a partner (always after losing one)"
     )
     innovation_patience: float = Field(
         2.0, gt=0, description="innovation seekers keep ties this many tie_lifetimes"
@@ -168,7 +210,9 @@ class IP(Section):
         0.03, description="monthly chance a product is imitated, times (1 - ip_strength)"
     )
     spillover_rate: Share = Field(
-        0.1, description="share of unpublished results that leak to the pool, times (1 - ip)"
+        0.1,
+        description="what an unpublished result adds to the pool, as a share of a publication, "
+        "times (1 - ip_strength)",
     )
 
     @model_validator(mode="before")
@@ -193,7 +237,9 @@ class Governance(RangeCheck):
     sandbox: bool = Field(False, description="startups get a shorter approval delay")
     sandbox_factor: Share = Field(0.5, description="share of the delay a sandboxed startup waits")
     antitrust_threshold: Share = Field(
-        0.3, description="an acquirer above this share of a field's products is blocked"
+        0.1,
+        description="a takeover is blocked if buyer and target together would hold more than "
+        "this share of the sales in a field where the target sells",
     )
     open_science: Share = Field(0.7, description="share of university results published")
     adaptive: bool = Field(
@@ -213,6 +259,17 @@ class Finance(RangeCheck):
     hurdle: float = Field(0.9, description="signal a seeker must pass to be funded")
     signal_noise: NonNeg = Field(0.3, description="sd of the noise on an investor's signal")
     referral_weight: NonNeg = Field(0.5, description="signal bonus for ties to backed startups")
+    traction_weight: NonNeg = Field(
+        1.0, description="weight of traction (recent innovation value, 0-1) in the signal"
+    )
+    milestone_share: NonNeg = Field(
+        0.02,
+        description="a follow-on round needs a valuation of this share of its stage's lowest "
+        "pre-money (staged financing)",
+    )
+    round_months: float = Field(
+        24.0, gt=0, description="months of burn a round pays for: burn rises to ticket / this"
+    )
     ticket_seed: RangePos = Field((1.0, 3.0), description="seed ticket, $M")
     ticket_a: RangePos = Field((5.0, 15.0), description="series A ticket, $M")
     ticket_later: RangePos = Field((15.0, 40.0), description="later-round ticket, $M")
@@ -220,10 +277,21 @@ class Finance(RangeCheck):
     premoney_a: RangePos = Field((15.0, 40.0), description="series A pre-money, $M")
     premoney_later: RangePos = Field((50.0, 150.0), description="later-round pre-money, $M")
     revenue_multiple: NonNeg = Field(
-        8.0, description="valuation per $ of annual revenue (launched and pending products)"
+        8.0,
+        description="valuation per $ of annual earnings (products' revenue, launched and pending; "
+        "a corporate's baseline sales at its operating margin)",
     )
     acquisition_rate: Share = Field(
-        0.01, description="monthly chance a startup with products is bid for"
+        0.01,
+        description="monthly chance a target (a startup with products, a shrunk corporate) "
+        "is bid for",
+    )
+    takeover_shrink: Share = Field(
+        0.5, description="a corporate whose sales fell below this share of its peak is a target"
+    )
+    killer_share: Share = Field(
+        0.234,
+        description="chance a buyer drops a target's pending product in a field it sells in",
     )
     bidders: int = Field(5, ge=1, le=100, description="corporates that look at a target")
     cash_cover: NonNeg = Field(2.0, description="a buyer must hold this many times the price")
@@ -236,9 +304,17 @@ class Market(Section):
     demand: float | list[NonNeg] = Field(
         1.0, description="demand per field (one number for all fields, or a list of F)"
     )
-    product_life: int = Field(60, ge=1, description="months a product earns revenue")
+    product_life: int = Field(120, ge=1, description="most months a product stays on the market")
+    value_decay: Share = Field(
+        0.02, description="monthly share of a product's value lost as it ages (obsolescence)"
+    )
     crowding: NonNeg = Field(
-        0.02, description="revenue = value * demand / (1 + crowding * other products in field)"
+        0.05,
+        description="revenue = current value * demand / (1 + crowding * current value of the "
+        "other active products in the field); per $M/month",
+    )
+    min_revenue: NonNeg = Field(
+        0.005, description="$M/month: a product that earns less leaves the market"
     )
     imitation_value: Share = Field(0.5, description="an imitation's value relative to the original")
     imitation_skill: Share = Field(0.3, description="knowledge a firm needs in a field to imitate")

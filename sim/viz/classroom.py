@@ -17,7 +17,6 @@ from ..config import ScenarioError
 from ..model.model import EcosystemModel
 from ..scenario import apply_changes, load_scenario
 from ..schema import Scenario
-from ..vocabulary import RESEARCHERS
 from .layout import Layout
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -66,12 +65,16 @@ LEVERS: dict[str, Lever] = {
     "fund_size": Lever(
         "VC fund size, $M (middle)", ("population.investor.fund_size",), 10, 2000, 10
     ),
-    "partner_limit": Lever(
-        "Partner limit",
-        tuple(f"population.{k.label}.max_partners" for k in RESEARCHERS),
+    "startup_partners": Lever(
+        "Partner limit of a startup", ("population.startup.max_partners",), 0, 20, 1
+    ),
+    # corporates and universities share one limit: the hubs of the network
+    "hub_partners": Lever(
+        "Partner limit of a corporate or university",
+        ("population.corporate.max_partners", "population.university.max_partners"),
         0,
-        20,
-        1,
+        100,
+        5,
     ),
     "reputation": Lever(
         "Victims' partners hear of defections", ("trust.reputation_sharing",), switch=True
@@ -112,7 +115,8 @@ class ClassroomModel(EcosystemModel):
         ip_strength: float | None = None,
         subsidy: float | None = None,
         fund_size: float | None = None,
-        partner_limit: int | None = None,
+        startup_partners: int | None = None,
+        hub_partners: int | None = None,
         reputation: bool | None = None,
         grants: bool | None = None,
         sandbox: bool | None = None,

@@ -30,7 +30,7 @@ def _inflow(
     wanted = (gap * (blocked & ih)).sum(axis=1)
     # license when the blocked knowledge on the IH is worth more a month than the fee
     licensed = (wanted * kp.value_scale > ip.licensing_fee) & (a.capital[dst] > ip.licensing_fee)
-    rate = kp.exchange_rate * trust * state.absorptive(dst, kp.absorptive_half)
+    rate = kp.exchange_rate * trust * state.absorptive(dst, kp)
     flow = rate[:, None] * gap  # in place from here on: these arrays are ties x fields
     flow[blocked & ~licensed[:, None]] *= 1.0 - ip.ip_strength
     flow[~ih] *= kp.off_focus_absorption
@@ -90,11 +90,12 @@ def opportunism(state: State, params: Scenario, rng: np.random.Generator, tally:
 
 
 def public_pool(state: State, params: Scenario) -> None:
-    """Everyone who researches absorbs from the public pool; the pool slowly grows obsolete."""
+    """Everyone who researches absorbs from the public pool (in proportion to absorptive
+    capacity); the pool slowly grows obsolete."""
     kp = params.knowledge
     rows = state.rows(RESEARCHERS)
     k = state.actors.knowledge
     gap = np.clip(state.pool - k[rows], 0, None)
-    absorb = kp.pool_absorption * state.absorptive(rows, kp.absorptive_half)
+    absorb = kp.pool_absorption * state.absorptive(rows, kp)
     k[rows] += absorb[:, None] * gap * state.focus(rows, kp.off_focus_absorption)
     state.pool *= 1 - kp.pool_decay

@@ -152,7 +152,7 @@ def _run_jam(
         )
     k = state.actors.knowledge
     gap = _mean_gap_to_others(k[rows])
-    absorb = jam.exchange_rate * state.absorptive(rows, params.knowledge.absorptive_half)
+    absorb = jam.exchange_rate * state.absorptive(rows, params.knowledge)
     k[rows] = np.clip(k[rows] + absorb[:, None] * gap, 0.0, 1.0)
 
 

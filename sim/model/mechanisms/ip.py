@@ -9,6 +9,7 @@ from ...vocabulary import IPStatus, Kind
 from ..flows import Innovations, Protection
 from ..metrics import Tally
 from ..state import State
+from . import frontier
 
 
 def protect(
@@ -28,18 +29,21 @@ def protect(
     ).astype(np.int8)
 
     owners = actor[patent]
-    expiry = a.patent_expiry[owners]
-    expiry[made.ih[patent]] = state.t + ip.patent_term
-    a.patent_expiry[owners] = expiry
+    _grant(state, owners, made.ih[patent], state.t + ip.patent_term)
+    if params.projects.split == "equal":  # partners of an equal project share the patent
+        shared = patent & (made.partner >= 0)
+        _grant(state, made.partner[shared], made.ih[shared], state.t + ip.patent_term)
     state.to_public(owners, np.full(len(owners), ip.patent_cost), "patent_fees")
     tally.patents_granted += len(owners)
     tally.publications += int(publish.sum())
 
-    # publications close part of the gap to the pool; unpublished results leak a little
-    leak = ip.spillover_rate * (1 - ip.ip_strength)
-    weight = np.where(publish, params.knowledge.publication_weight, leak)
-    gap = np.clip(a.knowledge[actor] - state.pool, 0, None) * made.ih
-    state.pool = np.minimum(state.pool + (weight[:, None] * gap).sum(axis=0), 1.0)
+    frontier.feed_pool(state, params, made, publish)
 
     spin = univ & (rng.random(len(actor)) < params.population.university.spinoff_prob)
     return Protection(status=status, spinoff_parents=actor[spin])
+
+
+def _grant(state: State, owners: np.ndarray, fields: np.ndarray, expiry: int) -> None:
+    """Patent `fields` (rows of booleans) for `owners` until `expiry`."""
+    r, f = np.nonzero(fields)
+    state.actors.patent_expiry[owners[r], f] = expiry  # repeated owners keep every grant

@@ -24,17 +24,19 @@ def approval_delay(state: State, params: Scenario, owners: np.ndarray, fields: n
     return delay.astype(np.int32)
 
 
-def _add_products(state, owners, fields, values, launch, end, imitation, innovation=-1) -> None:
+def _add_products(
+    state, owners, fields, values, launch, end, imitation, innovation=-1, partner=-1, share=0.0
+) -> None:
     p = state.products
     rows = p.add(len(owners))
     p.owner[rows], p.field[rows], p.value[rows] = owners, fields, values
     p.launch[rows], p.end[rows], p.imitation[rows] = launch, end, imitation
-    p.innovation[rows] = innovation
+    p.innovation[rows], p.partner[rows], p.partner_share[rows] = innovation, partner, share
 
 
 def submit(state: State, params: Scenario, made: Innovations) -> Launches:
-    """Firms' innovations enter the approval queue as future products; returns when each
-    will launch."""
+    """Firms' innovations enter the approval queue as future products (a joint project's with
+    its partner and the partner's share of the revenue); returns when each will launch."""
     firm = np.isin(made.kind, FIRMS)
     owners, fields = made.actor[firm], made.field[firm]
     launch = state.t + approval_delay(state, params, owners, fields)
@@ -47,6 +49,8 @@ def submit(state: State, params: Scenario, made: Innovations) -> Launches:
         launch + params.market.product_life,
         False,
         made.id[firm],
+        made.partner[firm],
+        made.partner_share[firm],
     )
     step = np.full(len(firm), -1, dtype=np.int32)
     step[firm] = launch
@@ -76,7 +80,7 @@ def imitate(state: State, params: Scenario, rng: np.random.Generator, tally: Tal
         state,
         copier,
         p.field[target],
-        params.market.imitation_value * p.value[target],
+        params.market.imitation_value * current_value(state, params, target),
         state.t,
         p.end[target],
         True,
@@ -84,37 +88,83 @@ def imitate(state: State, params: Scenario, rng: np.random.Generator, tally: Tal
     tally.imitations += len(target)
 
 
-def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.ndarray:
-    """value * demand / (1 + crowding * other active products in the field), per product."""
+def current_value(state: State, params: Scenario, products: np.ndarray) -> np.ndarray:
+    """A product's value after obsolescence: it loses `value_decay` a month from its launch
+    (a pending product has its full value)."""
     p = state.products
-    n = p.n
-    crowd = np.bincount(p.field[:n][_active(state)], minlength=params.fields)
+    age = np.maximum(state.t - p.launch[products], 0)
+    return p.value[products] * (1 - params.market.value_decay) ** age
+
+
+def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.ndarray:
+    """Per product: its share of its field's sales by current value, v / V, of a market that
+    grows with the value offered and saturates, demand * V / (1 + crowding * V), V being the
+    current value of the field's active products (a pending one counted as if launched)."""
+    p = state.products
+    on_market = _active(state)
+    active = np.flatnonzero(on_market)
+    offered = np.bincount(
+        p.field[active], current_value(state, params, active), minlength=params.fields
+    )
+    value = current_value(state, params, products)
     field = p.field[products]
-    others = np.maximum(crowd[field] - 1, 0)
+    total = offered[field] + np.where(on_market[products], 0.0, value)
     demand = np.asarray(params.demand_vector())[field]
-    return p.value[products] * demand / (1 + params.market.crowding * others)
+    return value * demand / (1 + params.market.crowding * total)
+
+
+def _partner_shares(state: State, products: np.ndarray, revenue: np.ndarray):
+    """What the owners of joint projects' products owe their partners (while alive): returns
+    (payers, partners, amounts)."""
+    p, a = state.products, state.actors
+    partner = p.partner[products]
+    shared = np.flatnonzero(partner >= 0)
+    shared = shared[a.alive[partner[shared]]]
+    amounts = revenue[shared] * p.partner_share[products[shared]]
+    return p.owner[products[shared]], partner[shared], amounts
+
+
+def _income(state: State, products: np.ndarray, revenue: np.ndarray, shares) -> np.ndarray:
+    """Per actor row: its products' `revenue` as owner or partner (`shares` as above)."""
+    n = state.actors.n
+    payers, partners, amounts = shares
+    owned = np.bincount(state.products.owner[products], revenue, minlength=n)
+    return (
+        owned
+        - np.bincount(payers, amounts, minlength=n)
+        + np.bincount(partners, amounts, minlength=n)
+    )
 
 
 def pipeline_revenue(state: State, params: Scenario) -> np.ndarray:
-    """Per actor row: what its approved-but-not-launched products would earn a month now."""
+    """Per actor row: what its share of approved-but-not-launched products would earn a month
+    now."""
     p = state.products
     pending = np.flatnonzero(p.launch[: p.n] > state.t)
     revenue = monthly_revenue(state, params, pending)
-    return np.bincount(p.owner[pending], revenue, minlength=state.actors.n)
+    return _income(state, pending, revenue, _partner_shares(state, pending, revenue))
 
 
 def sell(state: State, params: Scenario, tally: Tally, records: Records) -> None:
-    """Active products earn their monthly revenue; the first month counts as a launch."""
+    """Active products earn their monthly revenue (the owner pays a joint project's partner
+    its share); the first month counts as a launch. Then products past their life, of ended
+    owners or earning less than `market.min_revenue` leave the market."""
     p, a = state.products, state.actors
     n = p.n
     launched = (p.launch[:n] == state.t) & ~p.imitation[:n]
     tally.products_launched += int(launched.sum())
+    a.first_product[p.owner[:n][launched & (a.first_product[p.owner[:n]] < 0)]] = state.t
     active = np.flatnonzero(_active(state))
     revenue = monthly_revenue(state, params, active)
     owners = p.owner[active]
-    a.product_revenue[: a.n] = np.bincount(owners, revenue, minlength=a.n)
     state.earn(owners, revenue, "product_sales")
+    shares = _partner_shares(state, active, revenue)
+    state.transfer(*shares)
+    a.product_revenue[: a.n] = _income(state, active, revenue, shares)
     records.revenue(p.innovation[active], revenue)
     tally.product_revenue += float(revenue.sum())
     tally.active_products += len(active)
-    p.keep((p.end[:n] > state.t) & a.alive[p.owner[:n]])
+    keep = (p.end[:n] > state.t) & a.alive[p.owner[:n]]
+    keep[active[revenue < params.market.min_revenue]] = False
+    tally.products_retired += int((~keep[active]).sum())
+    p.keep(keep)

@@ -34,20 +34,24 @@ def patience(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
     return p.tie_lifetime * factor
 
 
-def dissolve(state: State, params: Scenario, tally: Tally, records: Records) -> None:
-    """End ties without a joint success for longer than the less patient side waits, or whose
-    effective trust fell below the floor."""
+def dissolve(state: State, params: Scenario, tally: Tally, records: Records) -> np.ndarray:
+    """End ties without a joint success for longer than the less patient side waits (a
+    running project is waited out), or whose effective trust fell below the floor; returns
+    the actor rows that lost a partner."""
     t = state.ties
     m = t.n
     a, b = t.a[:m], t.b[:m]
     waited = state.t - t.last_success[:m]
     stale = waited > np.minimum(patience(state, params, a), patience(state, params, b))
+    stale &= t.project_until[:m] < state.t
     distrust = np.minimum(t.eff_ab[:m], t.eff_ba[:m]) < params.trust.floor
     ending = stale | distrust
     tally.ties_dissolved += int(ending.sum())
     ended = np.flatnonzero(ending)
     records.ties_ended(state, ended, np.where(distrust[ended], "distrust", "stale"))
+    lost = np.unique(np.r_[a[ended], b[ended]])  # before keep() compacts a and b
     t.keep(~ending)
+    return lost
 
 
 def refresh_trust(state: State, params: Scenario) -> None:
@@ -107,6 +111,32 @@ def resources(state: State) -> np.ndarray:
     return wealth / top if top > 0 else wealth
 
 
+def visibility(state: State, j: np.ndarray) -> np.ndarray:
+    """ln(1 + partners of j) / ln(1 + most partners any actor has), in [0, 1]: central actors
+    are seen and sought (Powell et al. 1996; Gulati 1995)."""
+    deg = state.degree()
+    top = deg.max(initial=0)
+    return np.log1p(deg[j]) / np.log1p(top) if top > 0 else np.zeros(len(j))
+
+
+def reputation(state: State, j: np.ndarray) -> np.ndarray:
+    """ln(1 + recent innovation value of j) / the same for the living actor with the most,
+    in [0, 1]: a record of innovations makes a partner sought after."""
+    a = state.actors
+    value = np.log1p(np.clip(a.recent_value[: a.n], 0, None))
+    top = value[a.alive[: a.n]].max(initial=0.0)
+    return value[j] / top if top > 0 else np.zeros(len(j))
+
+
+def draw_visible(
+    pool: np.ndarray, deg: np.ndarray, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`count` members of `pool` drawn with probability proportional to partners + 1, the
+    linear preferential attachment of Barabasi & Albert (1999)."""
+    weight = np.cumsum(deg[pool] + 1.0)
+    return pool[np.searchsorted(weight, rng.random(count) * weight[-1], side="right")]
+
+
 def attractiveness(
     state: State,
     params: Scenario,
@@ -120,7 +150,7 @@ def attractiveness(
     Innovation seekers (SKIN's progressive rule): w_d * 4d(1-d) + w_diversity * ([other kind]
     + [new contact]) / 2, a new contact being one not reached through a partner. Resource
     seekers (SKIN's conservative rule): w_d * (1 - d) + w_resources * resources_j. Both add
-    w_t * expected trust + w_c * complementarity.
+    w_t * expected trust + w_c * complementarity + w_v * visibility_j + w_r * reputation_j.
     """
     p, a = params.partnering, state.actors
     d = cognitive_distance(state, i, j)
@@ -132,13 +162,20 @@ def attractiveness(
     for_resources = p.w_distance * (1 - d) + p.w_resources * resources(state)[j]
     own = np.where(a.strategy[i] == Strategy.INNOVATION, for_innovation, for_resources)
     trust = params.trust.initial if expected_trust is None else expected_trust
-    return own + p.w_trust * trust + p.w_complementarity * comp
+    fame = p.w_visibility * visibility(state, j) + p.w_reputation * reputation(state, j)
+    return own + p.w_trust * trust + p.w_complementarity * comp + fame
 
 
 def search(
-    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+    state: State,
+    params: Scenario,
+    rng: np.random.Generator,
+    tally: Tally,
+    records: Records,
+    lost: np.ndarray | None = None,
 ) -> None:
-    """Actors below their partner limit weigh a few candidates and tie up with the best one."""
+    """Actors below their partner limit that lost a partner this month (`lost`), and others
+    by chance, weigh a few candidates and tie up with the best one."""
     p = params.partnering
     a = state.actors
     n = a.n
@@ -146,12 +183,18 @@ def search(
     kinds = a.kind[:n]
     deg = state.degree()
     pool = np.flatnonzero(a.alive[:n] & allowed.any(axis=1)[kinds] & (a.max_partners[:n] > 0))
-    seekers = pool[deg[pool] < a.max_partners[pool]]
+    # alliances are rare events: an actor looks for a partner only by chance, or to replace one
+    searching = rng.random(n) < p.search_rate
+    if lost is not None:
+        searching[lost] = True
+    seekers = pool[searching[pool] & (deg[pool] < a.max_partners[pool])]
     if len(seekers) == 0 or len(pool) < 2:
         return
     c = p.candidates
     i = np.repeat(seekers, c)
     j = pool[rng.integers(len(pool), size=len(i))]
+    visible = rng.random(len(i)) < p.visibility_share
+    j[visible] = draw_visible(pool, deg, int(visible.sum()), rng)
     adj = state.adjacency()
     fof = (rng.random(len(i)) < p.fof_share) & (deg[i] > 0)
     expected = np.full(len(i), params.trust.initial)

@@ -9,6 +9,7 @@ from ...vocabulary import KINDS, RESEARCHERS, Kind
 from ..flows import Innovations
 from ..metrics import Tally
 from ..state import State
+from . import projects
 
 
 def in_trouble(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
@@ -32,9 +33,32 @@ def _swap_one_field(rng: np.random.Generator, ih: np.ndarray) -> np.ndarray:
     return ih
 
 
+def _chance(params: Scenario, money: np.ndarray, quality: np.ndarray) -> np.ndarray:
+    """Chance of an innovation this month: an effort term in the R&D money times the quality
+    of the knowledge combined (relative to the state of the art) to the knowledge elasticity."""
+    kp = params.knowledge
+    effort = 1 - np.exp(-np.clip(money, 0, None) / kp.research_cost)
+    return effort * quality**kp.knowledge_elasticity
+
+
+def _values(state: State, params: Scenario, rng, quality, ih, radical) -> np.ndarray:
+    """Monthly product value: value_scale * quality * the IH's state of the art * a
+    lognormal draw, of mean one for incremental results; radical ones share its median and
+    have the wider spread (novel combinations: more misses and more breakthroughs)."""
+    kp = params.knowledge
+    sigma = np.where(radical, kp.radical_value_sigma, kp.value_sigma)
+    draw = rng.lognormal(-(kp.value_sigma**2) / 2, sigma)
+    art = (ih * state.frontier).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
+    return kp.value_scale * quality * art * draw
+
+
+def _mean_on(ih: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return (k * ih).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
+
+
 def research(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> Innovations:
-    """Spend the R&D budget; maybe innovate; learn on the IH and forget elsewhere. Returns
-    this month's innovations."""
+    """Spend the R&D budget on own research and joint projects; maybe innovate; learn on the
+    IH (in proportion to effort) and forget elsewhere. Returns this month's innovations."""
     kp = params.knowledge
     a = state.actors
     rows = state.rows(RESEARCHERS)
@@ -43,6 +67,8 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     # the startups' own R&D is part of their burn (booked in finance); the rest is spent here
     own_in_burn = np.where(kind == Kind.STARTUP, a.rd_share[rows] * a.burn[rows], 0.0)
     state.spend(rows, a.rd_budget[rows] - own_in_burn, "rd_spend")
+    plans = projects.plan(state, params)
+    solo_money = a.rd_budget[rows] - projects.money_in(state, plans)[rows]
 
     p_radical = np.array([kp.radical_prob.get(k, 0.0) for k in KINDS])[kind]
     p_radical = np.where(
@@ -54,46 +80,54 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     a.ih[rows] = ih
 
     k = a.knowledge[rows]
+    effort = state.learning_effort(rows, kp.learning_half)[:, None]
     incremental = ~radical[:, None] & ih
-    k = np.where(incremental, k + kp.incremental_gain * (1 - k), k)
-
-    p_success = 1 - np.exp(-np.maximum(a.rd_budget[rows], 0) / kp.research_cost)
-    success = rng.random(len(rows)) < p_success
-    quality = (k * ih).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
-    sigma = np.where(radical, kp.radical_value_sigma, kp.value_sigma)
-    draw = rng.lognormal(-(sigma**2) / 2, sigma)  # mean one; radical has the fatter tail
-    value = kp.value_scale * quality * draw
+    k = np.where(incremental, k + kp.incremental_gain * effort * (1 - k), k)
+    quality = _mean_on(ih, k)
+    success = rng.random(len(rows)) < _chance(params, solo_money, quality)
+    value = _values(state, params, rng, quality, ih, radical)
 
     # learning by doing on the IH, forgetting elsewhere; faint fields are lost
-    k = np.where(ih, k + kp.learning_rate * (1 - k), k * (1 - kp.forgetting_rate))
+    k = np.where(ih, k + kp.learning_rate * effort * (1 - k), k * (1 - kp.forgetting_rate))
     k[~ih & (k < kp.loss_threshold)] = 0.0
     a.knowledge[rows] = np.minimum(k, 1.0)
 
-    who = rows[success]
+    joint_ih, know = projects.pooled(state, params, plans)
+    joint_quality = _mean_on(joint_ih, know)
+    money = plans.lead_money + plans.partner_money
+    hit = rng.random(len(plans.tie)) < _chance(params, money, joint_quality)
+    joint_value = _values(state, params, rng, joint_quality, joint_ih, np.zeros(len(hit), bool))
+    projects.learn(state, params, plans, joint_ih, know)
+    state.ties.last_success[plans.tie[hit]] = state.t  # a joint success renews the tie
+
+    who = np.r_[rows[success], plans.lead[hit]]
+    made_value = np.r_[value[success], joint_value[hit]]
     a.recent_value[rows] *= kp.value_memory
-    a.recent_value[who] += value[success]
+    np.add.at(a.recent_value, who, made_value)
+    main = np.where(joint_ih[hit], know[hit], -1.0).argmax(axis=1)
     made = Innovations(
         id=state.new_ids("innovations", len(who)),
         actor=who,
-        kind=kind[success],
-        field=state.main_field(who),
-        ih=ih[success],
-        quality=quality[success],
-        value=value[success],
-        radical=radical[success],
+        kind=a.kind[who],
+        field=np.r_[state.main_field(rows[success]), main],
+        ih=np.r_[ih[success], joint_ih[hit]],
+        quality=np.r_[quality[success], joint_quality[hit]],
+        value=made_value,
+        radical=np.r_[radical[success], np.zeros(int(hit.sum()), bool)],
+        partner=np.r_[np.full(int(success.sum()), -1), plans.partner[hit]],
+        partner_share=np.r_[
+            np.zeros(int(success.sum())), projects.partner_share(params, plans)[hit]
+        ],
     )
-    tally.innovations += len(who)
-    tally.radical_innovations += int(radical[success].sum())
-    tally.innovation_value += float(value[success].sum())
-    _credit_ties(state, who)
+    _count(made, tally)
     return made
 
 
-def _credit_ties(state: State, innovators: np.ndarray) -> None:
-    """A tie counts a joint success when either partner innovated this step."""
-    t = state.ties
-    m = t.n
-    did = np.zeros(state.actors.n, dtype=bool)
-    did[innovators] = True
-    hit = did[t.a[:m]] | did[t.b[:m]]
-    t.last_success[:m][hit] = state.t
+def _count(made: Innovations, tally: Tally) -> None:
+    tally.innovations += len(made)
+    tally.radical_innovations += int(made.radical.sum())
+    tally.innovation_value += float(made.value.sum())
+    tally.joint_innovations += int((made.partner >= 0).sum())
+    tally.startup_innovations += int((made.kind == int(Kind.STARTUP)).sum())
+    tally.corporate_innovations += int((made.kind == int(Kind.CORPORATE)).sum())
+    tally.university_innovations += int((made.kind == int(Kind.UNIVERSITY)).sum())
