@@ -19,7 +19,7 @@ class StartupPopulation(RangeCheck):
     strong_level: RangeShare = Field((0.5, 0.9), description="knowledge in strong fields")
     weak_level: RangeShare = Field((0.0, 0.05), description="knowledge in the other fields")
     initial_runway: RangeNonNeg = Field(
-        (3.0, 24.0),
+        (12.0, 48.0),
         description="months of runway of the initial startups (founded before the run), uniform",
     )
     rd_share: Share = Field(0.5, description="share of the burn spent on R&D")
