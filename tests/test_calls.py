@@ -34,7 +34,8 @@ def spy_funded(monkeypatch) -> list[tuple[int, np.ndarray, np.ndarray]]:
 
 
 def test_calls_open_on_schedule_and_only_then():
-    _, frame = run_scenario(small(steps=20, **CALLS))
+    everyone = {**CALLS, "calls.propose_share": 1.0}  # so that no call goes without proposals
+    _, frame = run_scenario(small(steps=20, **everyone))
     months = frame.loc[frame.call_proposals > 0, "step"].tolist()
     assert months == [3, 8, 13, 18]
     assert (frame.loc[frame.calls_funded > 0, "step"].isin(months)).all()
