@@ -111,7 +111,7 @@ class Recorder:
             event=np.where(buyer_of[startup] >= 0, "acquisition", event or "ipo").astype(object),
             startup=startup,
             owner=np.r_[owner, np.full(len(companies), -1)],
-            round=np.full(len(startup), None, dtype=object),
+            round=np.full(len(startup), np.nan, dtype=object),  # as a Parquet null reads back
             amount=proceeds,
             pre_money=np.full(len(startup), np.nan),
             stake=proceeds / np.maximum(price, 1e-12),

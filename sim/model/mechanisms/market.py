@@ -114,11 +114,11 @@ def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.
 
 
 def _partner_shares(state: State, products: np.ndarray, revenue: np.ndarray):
-    """What the owners of joint projects' products owe their partners (while alive): returns
-    (payers, partners, amounts)."""
+    """What the owners of joint projects' products owe their partners (while alive, and not
+    when the partner has since bought the owner): returns (payers, partners, amounts)."""
     p, a = state.products, state.actors
     partner = p.partner[products]
-    shared = np.flatnonzero(partner >= 0)
+    shared = np.flatnonzero((partner >= 0) & (partner != p.owner[products]))
     shared = shared[a.alive[partner[shared]]]
     amounts = revenue[shared] * p.partner_share[products[shared]]
     return p.owner[products[shared]], partner[shared], amounts
@@ -159,7 +159,7 @@ def sell(state: State, params: Scenario, tally: Tally, records: Records) -> None
     owners = p.owner[active]
     state.earn(owners, revenue, "product_sales")
     shares = _partner_shares(state, active, revenue)
-    state.transfer(*shares)
+    state.transfer(*shares, purpose="partner_share")
     a.product_revenue[: a.n] = _income(state, active, revenue, shares)
     records.revenue(p.innovation[active], revenue)
     tally.product_revenue += float(revenue.sum())
