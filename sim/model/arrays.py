@@ -15,3 +15,9 @@ def rank_within(groups: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
     ranks = np.empty_like(ranks_sorted)
     ranks[order] = ranks_sorted
     return ranks
+
+
+def mean_over(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of `values` over each row's true entries of `mask` (last axis), 0 where none: an
+    actor's mean over its innovation hypothesis."""
+    return (values * mask).sum(axis=-1) / np.maximum(mask.sum(axis=-1), 1)

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from ...schema import Scenario
 from ...vocabulary import End, Kind
-from ..arrays import rank_within
+from ..arrays import mean_over, rank_within
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -73,7 +73,7 @@ def signal(state: State, params: Scenario, rng, funds: np.ndarray, rows: np.ndar
     a bonus if it is tied to a company the fund backs (a referral), and noise."""
     fin, a, e = params.finance, state.actors, state.equity
     ih = a.ih[rows]
-    quality = (a.knowledge[rows] * ih).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
+    quality = mean_over(ih, a.knowledge[rows])
     traction = a.recent_value[rows] / (a.recent_value[rows] + params.knowledge.value_scale)
     n = a.n
     backed = sp.csr_matrix((np.ones(e.n), (e.owner[: e.n], e.company[: e.n])), shape=(n, n))

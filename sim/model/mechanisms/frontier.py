@@ -9,6 +9,7 @@ from ...schema import Scenario
 from ...vocabulary import Kind
 from ..flows import Innovations
 from ..state import State
+from . import research
 
 
 def advance(state: State, params: Scenario, made: Innovations) -> None:
@@ -18,7 +19,7 @@ def advance(state: State, params: Scenario, made: Innovations) -> None:
     near = np.clip(made.quality - (1 - kp.frontier_margin), 0, None) / max(kp.frontier_margin, 1e-9)
     pushed = kp.frontier_push * (near[:, None] * made.ih).sum(axis=0)
     un = state.rows(Kind.UNIVERSITY)
-    effort = 1 - np.exp(-np.clip(a.rd_budget[un], 0, None) / kp.research_cost)
+    effort = research.effort(params, a.rd_budget[un])
     basic = kp.basic_research * (effort[:, None] * a.ih[un]).sum(axis=0)
     growth = 1 + pushed + basic
     state.frontier *= growth

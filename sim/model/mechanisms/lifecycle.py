@@ -8,6 +8,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import End, Kind
+from ..arrays import mean_over
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -57,7 +58,7 @@ def launch_pressure(state: State, rows: np.ndarray) -> np.ndarray:
     mine = where[p.owner[new]] >= 0
     np.add.at(own, (where[p.owner[new]][mine], field[mine]), value[mine])
     ih = a.ih[rows]
-    return ((launched - own) * ih).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
+    return mean_over(ih, launched - own)
 
 
 def erode(state: State, params: Scenario) -> None:

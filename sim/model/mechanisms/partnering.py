@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, Kind, Strategy
-from ..arrays import rank_within
+from ..arrays import mean_over, rank_within
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -156,7 +156,7 @@ def attractiveness(
     d = cognitive_distance(state, i, j)
     ih = a.ih[i]
     gain = np.clip(a.knowledge[j] - a.knowledge[i], 0, None) * ih
-    comp = gain.sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
+    comp = mean_over(ih, gain)
     novelty = ((a.kind[i] != a.kind[j]) + ~np.asarray(via_partner)) / 2
     for_innovation = p.w_distance * 4 * d * (1 - d) + p.w_diversity * novelty
     for_resources = p.w_distance * (1 - d) + p.w_resources * resources(state)[j]

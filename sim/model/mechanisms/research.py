@@ -6,6 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, RESEARCHERS, Kind
+from ..arrays import mean_over
 from ..flows import Innovations
 from ..metrics import Tally
 from ..state import State
@@ -33,12 +34,15 @@ def _swap_one_field(rng: np.random.Generator, ih: np.ndarray) -> np.ndarray:
     return ih
 
 
+def effort(params: Scenario, money: np.ndarray) -> np.ndarray:
+    """The effort term of R&D money, in [0, 1): 1 - exp(-money / research_cost)."""
+    return 1 - np.exp(-np.clip(money, 0, None) / params.knowledge.research_cost)
+
+
 def _chance(params: Scenario, money: np.ndarray, quality: np.ndarray) -> np.ndarray:
     """Chance of an innovation this month: an effort term in the R&D money times the quality
     of the knowledge combined (relative to the state of the art) to the knowledge elasticity."""
-    kp = params.knowledge
-    effort = 1 - np.exp(-np.clip(money, 0, None) / kp.research_cost)
-    return effort * quality**kp.knowledge_elasticity
+    return effort(params, money) * quality**params.knowledge.knowledge_elasticity
 
 
 def _values(state: State, params: Scenario, rng, quality, ih, radical) -> np.ndarray:
@@ -48,12 +52,8 @@ def _values(state: State, params: Scenario, rng, quality, ih, radical) -> np.nda
     kp = params.knowledge
     sigma = np.where(radical, kp.radical_value_sigma, kp.value_sigma)
     draw = rng.lognormal(-(kp.value_sigma**2) / 2, sigma)
-    art = (ih * state.frontier).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
+    art = mean_over(ih, state.frontier)
     return kp.value_scale * quality * art * draw
-
-
-def _mean_on(ih: np.ndarray, k: np.ndarray) -> np.ndarray:
-    return (k * ih).sum(axis=1) / np.maximum(ih.sum(axis=1), 1)
 
 
 def research(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> Innovations:
@@ -83,7 +83,7 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     effort = state.learning_effort(rows, kp.learning_half)[:, None]
     incremental = ~radical[:, None] & ih
     k = np.where(incremental, k + kp.incremental_gain * effort * (1 - k), k)
-    quality = _mean_on(ih, k)
+    quality = mean_over(ih, k)
     success = rng.random(len(rows)) < _chance(params, solo_money, quality)
     value = _values(state, params, rng, quality, ih, radical)
 
@@ -93,7 +93,7 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     a.knowledge[rows] = np.minimum(k, 1.0)
 
     joint_ih, know = projects.pooled(state, params, plans)
-    joint_quality = _mean_on(joint_ih, know)
+    joint_quality = mean_over(joint_ih, know)
     money = plans.lead_money + plans.partner_money
     hit = rng.random(len(plans.tie)) < _chance(params, money, joint_quality)
     joint_value = _values(state, params, rng, joint_quality, joint_ih, np.zeros(len(hit), bool))

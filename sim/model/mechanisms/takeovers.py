@@ -8,6 +8,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import End, Kind
+from ..arrays import mean_over
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -44,7 +45,7 @@ def acquisitions(
         return
     bidders = co[rng.integers(len(co), size=(len(target), fin.bidders))]
     ih = a.ih[bidders]
-    fit = (a.knowledge[target][:, None, :] * ih).sum(-1) / np.maximum(ih.sum(-1), 1)
+    fit = mean_over(ih, a.knowledge[target][:, None, :])
     is_target = state.marks(target)
     able = (a.capital[bidders] >= fin.cash_cover * price[:, None]) & ~is_target[bidders]
     share = sales_shares(state, params)
