@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..experiment.design import replicate_seeds
 from ..model import metrics
 from ..model.runner import run_model
 from ..scenario import apply_changes
@@ -31,12 +30,6 @@ class Job:
     seed: int
     steps: int | None = None
     facts: bool = False
-
-
-def seeds(root: int, count: int) -> list[int]:
-    """The paired seeds: one per replicate, spawned from numpy's SeedSequence(root), the
-    same as a sweep's replicates."""
-    return replicate_seeds(root, count)
 
 
 @dataclass(frozen=True)

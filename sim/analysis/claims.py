@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Problem, ScenarioError, lines, read_mapping
+from ..experiment.design import replicate_seeds
 from ..model.metrics import PER_RUN
 from ..scenario import load_scenario
 from ..schema import Claim, Scenario
-from .batch import Job, run_jobs, scaled, seeds
+from .batch import Job, run_jobs, scaled
 from .paired import describe, paired
 
 
@@ -74,7 +75,7 @@ def check(
             if os.path.realpath(base) not in loaded:
                 loaded[os.path.realpath(base)] = load_scenario(base)
     scenarios = {key: scaled(scenario, scale) for key, scenario in loaded.items()}
-    paired_seeds = seeds(root, count)
+    paired_seeds = replicate_seeds(root, count)
     jobs = [Job(key, s, seed, steps) for key, s in scenarios.items() for seed in paired_seeds]
     values: dict[str, list[dict[str, float]]] = {key: [] for key in scenarios}
     for job, result in zip(jobs, run_jobs(jobs, workers), strict=True):

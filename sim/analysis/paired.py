@@ -72,7 +72,7 @@ def paired(base: Sequence[float], other: Sequence[float], direction: Direction) 
     mean = float(d.mean())
     sign = 1 if direction == "up" else -1
     agree = int((np.sign(d) == sign).sum())
-    low, high = (mean - half, mean + half) if n > 1 else (float("nan"), float("nan"))
+    low, high = mean - half, mean + half  # nan with one seed
     return Paired(n, float(b.mean()), float(o.mean()), mean, low, high, agree, direction)
 
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ..experiment.design import replicate_seeds
 from ..scenario import apply_changes
 from ..schema import Scenario
 from ..vocabulary import KINDS
-from .batch import Job, Measured, run_jobs, seeds
+from .batch import Job, Measured, run_jobs
 from .paired import paired
 
 BASELINE = "baseline"
@@ -141,7 +142,7 @@ def plan(scenario: Scenario, size: Size, root: int) -> list[Job]:
     variants = {name: apply_changes(scenario, changes) for name, changes in VARIANTS.items()}
     return [
         Job(name, variant, seed, size.steps, facts=True)
-        for seed in seeds(root, size.seeds)
+        for seed in replicate_seeds(root, size.seeds)
         for name, variant in variants.items()
     ]
 
@@ -155,7 +156,7 @@ def run_pack(scenario: Scenario, size: Size, root: int = 1, workers: int = 1) ->
         by_variant[job.label].append(result)
     steps = size.steps if size.steps is not None else scenario.steps
     identity = {"scenario": scenario.name, "steps": steps, "root_seed": root}
-    identity |= {"seeds": seeds(root, size.seeds)}
+    identity |= {"seeds": replicate_seeds(root, size.seeds)}
     return identity | {"checks": evaluate(by_variant)}
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..scenario import load_scenario
-from .options import add_command, natural, positive, two_or_more, writable
+from .options import add_command, natural, output_folder, positive, two_or_more, writable
 
 EXAMPLES = """\
 examples:
@@ -59,7 +59,7 @@ def main(args: argparse.Namespace) -> int:
     from ..analysis import validation, validation_report
 
     scenario = load_scenario(args.scenario)
-    out = args.out or Path("results") / "validation"
+    out = output_folder(args.out, "validation")
     if not writable(out):
         return 2
     size = validation.SIZES[args.size]
