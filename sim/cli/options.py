@@ -38,6 +38,41 @@ def record_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+def backend_options(command: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The flags that choose where runs execute; returns their group."""
+    cluster = command.add_argument_group("clusters (see docs/cluster.md)")
+    cluster.add_argument(
+        "--backend", choices=("local", "dask", "slurm"), help="where runs execute (default: local)"
+    )
+    cluster.add_argument("--address", help="dask: an existing scheduler, tcp://HOST:PORT")
+    cluster.add_argument("--partition", help="slurm: partition (queue)")
+    cluster.add_argument("--account", help="slurm: account")
+    cluster.add_argument("--cores", type=positive, help="slurm: cores (workers) per job")
+    cluster.add_argument("--memory", help="slurm: memory per job, e.g. 4GB")
+    cluster.add_argument("--walltime", help="slurm: time limit per job, HH:MM:SS")
+    cluster.add_argument("--slurm-jobs", type=positive, help="slurm: batch jobs (at most)")
+    cluster.add_argument("--adaptive", action="store_true", help="slurm: scale with the load")
+    return cluster
+
+
+def backend_given(args: argparse.Namespace) -> dict[str, object]:
+    """The `backend` fields the flags of `backend_options` set (None: flag not given)."""
+    given = {
+        "backend.kind": args.backend,
+        "backend.address": args.address,
+        "backend.slurm.queue": args.partition,
+        "backend.slurm.account": args.account,
+        "backend.slurm.cores": args.cores,
+        "backend.slurm.memory": args.memory,
+        "backend.slurm.walltime": args.walltime,
+        "backend.slurm.jobs": args.slurm_jobs,
+        "backend.slurm.adaptive": args.adaptive or None,
+    }
+    if args.address and not args.backend:
+        given["backend.kind"] = "dask"
+    return given
+
+
 def set_option(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument(
         "--set",

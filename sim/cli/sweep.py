@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from .options import (
     add_command,
+    backend_given,
+    backend_options,
     natural,
     output_folder,
     overrides,
@@ -65,21 +67,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     record_option(sweep)
-    cluster = sweep.add_argument_group("clusters (see docs/cluster.md)")
-    cluster.add_argument(
-        "--backend", choices=("local", "dask", "slurm"), help="where runs execute (default: local)"
-    )
-    cluster.add_argument("--address", help="dask: an existing scheduler, tcp://HOST:PORT")
+    cluster = backend_options(sweep)
     cluster.add_argument(
         "--shard", type=shard, metavar="I/N", help="run only slice I of N (job arrays)"
     )
-    cluster.add_argument("--partition", help="slurm: partition (queue)")
-    cluster.add_argument("--account", help="slurm: account")
-    cluster.add_argument("--cores", type=positive, help="slurm: cores (workers) per job")
-    cluster.add_argument("--memory", help="slurm: memory per job, e.g. 4GB")
-    cluster.add_argument("--walltime", help="slurm: time limit per job, HH:MM:SS")
-    cluster.add_argument("--slurm-jobs", type=positive, help="slurm: batch jobs (at most)")
-    cluster.add_argument("--adaptive", action="store_true", help="slurm: scale with the load")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -122,23 +113,8 @@ def main(args: argparse.Namespace) -> int:
 
 def _given(args: argparse.Namespace) -> dict[str, object]:
     """The experiment fields the flags set (None: flag not given)."""
-    given = {
-        "steps": args.steps,
-        "replications": args.replications,
-        "backend.kind": args.backend,
-        "backend.address": args.address,
-        "backend.slurm.queue": args.partition,
-        "backend.slurm.account": args.account,
-        "backend.slurm.cores": args.cores,
-        "backend.slurm.memory": args.memory,
-        "backend.slurm.walltime": args.walltime,
-        "backend.slurm.jobs": args.slurm_jobs,
-        "backend.slurm.adaptive": args.adaptive or None,
-        "record": args.record,
-    }
-    if args.address and not args.backend:
-        given["backend.kind"] = "dask"
-    return given
+    given = {"steps": args.steps, "replications": args.replications, "record": args.record}
+    return given | backend_given(args)
 
 
 def _dry_run(loaded: LoadedExperiment, out: Path) -> int:

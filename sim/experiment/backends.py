@@ -1,6 +1,6 @@
 """Where runs execute: local processes (joblib), a Dask cluster (local or existing), or SLURM
-through dask-jobqueue. Each backend is a context that yields an Executor (a function from
-tasks to a stream of results); the sweep and the store are the same for all of them."""
+through dask-jobqueue. Each backend is a context that yields a Mapper (a function from a
+function and items to a stream of results); sweeps and calibrations are the same on all."""
 
 from __future__ import annotations
 
@@ -8,27 +8,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .execute import Executor, run_dask, run_local
+from .execute import Mapper, map_dask, map_local
 from .spec import BackendSpec
 
 
 @contextmanager
-def open_backend(spec: BackendSpec, jobs: int, logs: Path) -> Iterator[Executor]:
+def open_backend(spec: BackendSpec, jobs: int, logs: Path) -> Iterator[Mapper]:
     """The backend `spec` describes, ready to run tasks; closed (clusters shut down) after.
     SLURM batch jobs write their logs into the folder `logs`."""
     if spec.kind == "local":
-        yield lambda tasks: run_local(tasks, jobs)
+        yield lambda fn, items: map_local(fn, items, jobs)
         return
     from distributed import Client
 
     if spec.kind == "dask" and spec.address:
         with Client(spec.address) as client:
             slots = 2 * max(sum(client.nthreads().values()), 1)
-            yield lambda tasks: run_dask(tasks, client, slots)
+            yield lambda fn, items: map_dask(fn, items, client, slots)
         return
     with _cluster(spec, jobs, logs) as cluster, Client(cluster) as client:
         workers = jobs if spec.kind == "dask" else spec.slurm.jobs * spec.slurm.cores
-        yield lambda tasks: run_dask(tasks, client, 2 * workers)
+        yield lambda fn, items: map_dask(fn, items, client, 2 * workers)
 
 
 @contextmanager

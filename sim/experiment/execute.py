@@ -1,5 +1,5 @@
-"""Executing runs: one task is one model run, its result a RunResult; an executor turns
-tasks into a stream of results, yielded as runs finish, in any order. Tables are Arrow tables,
+"""Executing runs: one task is one model run, its result a RunResult; a backend's mapper
+turns tasks into a stream of results, yielded as runs finish, in any order. Tables are Arrow tables,
 made in the worker so that the parent only writes them.
 """
 
@@ -54,7 +54,9 @@ class RunResult:
         return self.row["status"] == "ok"
 
 
-Executor = Callable[[Iterable[Task]], Iterator[RunResult]]
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[tuple[int, Any]]]
+"""A backend's map: applies a function to items, yielding (position, result) as each finishes,
+in any order; the result is the exception where the worker running it died."""
 
 
 class RunTimeout(Exception):
@@ -130,15 +132,37 @@ def _identity(task: Task) -> dict[str, Any]:
     }
 
 
-def run_local(tasks: Iterable[Task], jobs: int) -> Iterator[RunResult]:
-    """Run tasks on `jobs` local processes with joblib (in this process for jobs=1)."""
+def run_tasks(mapper: Mapper, tasks: Iterable[Task]) -> Iterator[RunResult]:
+    """Every task's result on a backend's mapper, as runs finish; a task whose worker died is
+    recorded as failed, never lost."""
+    pending: dict[int, Task] = {}
+
+    def pulled() -> Iterator[Task]:  # the tasks are drawn lazily: a sweep may plan millions
+        for i, task in enumerate(tasks):
+            pending[i] = task
+            yield task
+
+    for i, result in mapper(run_task, pulled()):
+        task = pending.pop(i)
+        if isinstance(result, BaseException):
+            result = failed(task, f"{type(result).__name__}: {result}".replace("\n", " "))
+        yield result
+
+
+def map_local(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int) -> Iterator[tuple]:
+    """(position, fn(item)) for every item, on `jobs` local processes with joblib (in this
+    process for jobs=1), as they finish."""
     if jobs == 1:
-        yield from map(run_task, tasks)
+        yield from enumerate(map(fn, items))
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
-    yield from parallel(delayed(run_task)(task) for task in tasks)
+    yield from parallel(delayed(_numbered)(fn, i, item) for i, item in enumerate(items))
+
+
+def _numbered(fn: Callable[[Any], Any], i: int, item: Any) -> tuple[int, Any]:
+    return i, fn(item)
 
 
 def _one_line(err: Exception) -> str:
@@ -154,32 +178,34 @@ def _one_line(err: Exception) -> str:
     return text
 
 
-def run_dask(tasks: Iterable[Task], client: Any, slots: int) -> Iterator[RunResult]:
-    """Run tasks on a Dask cluster, at most `slots` at a time, yielding results as they finish.
+def map_dask(
+    fn: Callable[[Any], Any], items: Iterable[Any], client: Any, slots: int
+) -> Iterator[tuple[int, Any]]:
+    """(position, fn(item)) for every item on a Dask cluster, at most `slots` at a time, as
+    they finish; where the worker died or the task could not reach one, the exception.
 
     Workers send each result back to this client, so no shared file system is needed. A task
-    whose worker dies is rescheduled by Dask; after repeated deaths (KilledWorker) the run is
-    recorded as failed, never lost.
+    whose worker dies is rescheduled by Dask; after repeated deaths it ends in KilledWorker.
     """
     from distributed import as_completed
 
-    tasks = iter(tasks)
-    running: dict[str, Task] = {}
+    items = enumerate(items)
+    running: dict[str, int] = {}
 
-    def submit(task: Task) -> Any:
-        future = client.submit(run_task, task, pure=False, key=f"run-{task.run_id}-{uuid4().hex}")
-        running[future.key] = task
+    def submit(i: int, item: Any) -> Any:
+        future = client.submit(fn, item, pure=False, key=f"item-{i}-{uuid4().hex}")
+        running[future.key] = i
         return future
 
-    queue = as_completed([submit(t) for t in itertools.islice(tasks, max(slots, 1))])
+    queue = as_completed([submit(*pair) for pair in itertools.islice(items, max(slots, 1))])
     for future in queue:
-        task = running.pop(future.key)
+        i = running.pop(future.key)
         try:
             result = future.result()
         except Exception as err:  # the worker died, or the task could not reach one
-            result = failed(task, f"{type(err).__name__}: {err}".replace("\n", " "))
+            result = err
         future.release()
-        yield result
-        following = next(tasks, None)
+        yield i, result
+        following = next(items, None)
         if following is not None:
-            queue.add(submit(following))
+            queue.add(submit(*following))

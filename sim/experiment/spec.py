@@ -211,7 +211,7 @@ def experiment_from_data(
     if problems:
         raise ScenarioError(lines(source, problems))
     scenarios, files = _scenarios(source, here, experiment)
-    problems = _value_problems(experiment, scenarios)
+    problems = parameter_problems(experiment.parameters, scenarios)
     if problems:
         raise ScenarioError(lines(source, problems))
     return LoadedExperiment(source, experiment, scenarios, files, digest)
@@ -246,15 +246,16 @@ def _scenarios(source: str, here: str, experiment: Experiment) -> tuple[dict[str
     return scenarios, files
 
 
-def _value_problems(experiment: Experiment, scenarios: dict[str, Scenario]) -> list:
-    """Each value a parameter takes (for ranges: both bounds) must be valid in every scenario;
-    a problem found in several scenarios is reported once, naming them."""
+def parameter_problems(parameters: dict[str, Any], scenarios: dict[str, Scenario]) -> list:
+    """Each value a parameter takes (a list's values; a range's bounds, `low` and `high`) must
+    be valid in every scenario; a problem found in several scenarios is reported once, naming
+    them."""
     found: dict[tuple[str, str], list[str]] = {}
-    for path, spec in experiment.parameters.items():
-        if isinstance(spec, Range):
-            values = {".low": spec.low, ".high": spec.high}
-        else:
+    for path, spec in parameters.items():
+        if isinstance(spec, list):
             values = {f"[{i}]": v for i, v in enumerate(spec)}
+        else:
+            values = {".low": spec.low, ".high": spec.high}
         for where, value in values.items():
             for name, scenario in scenarios.items():
                 for inner, why in _value_problem(scenario, path, value):

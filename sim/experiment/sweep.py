@@ -16,7 +16,7 @@ from ..model.records import RECORDS
 from ..schema import Scenario
 from . import design
 from .backends import open_backend
-from .execute import Executor, Task
+from .execute import Mapper, Task, run_tasks
 from .folder import Invocation, Manifest, ScenarioEntry, SweepFolder, versions
 from .spec import LoadedExperiment
 from .store import Store
@@ -64,7 +64,7 @@ def execute(
     loaded: LoadedExperiment,
     out: Path,
     runs: pd.DataFrame,
-    executor: Executor,
+    mapper: Mapper,
     progress: bool = True,
     shard: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
@@ -81,7 +81,7 @@ def execute(
     last_compact = time.monotonic()
     bar = tqdm(total=len(todo), unit="run", disable=not progress, dynamic_ncols=True)
     try:
-        for result in executor(_tasks(loaded, todo)):
+        for result in run_tasks(mapper, _tasks(loaded, todo)):
             store.add(result)
             ran += 1
             failed += not result.ok
@@ -109,8 +109,8 @@ def run_sweep(
     A shard (I, N) runs its slice only."""
     runs = prepare(loaded, out, command)
     start = time.perf_counter()
-    with open_backend(loaded.experiment.backend, jobs, SweepFolder(out).slurm_logs) as executor:
-        ran, failed = execute(loaded, out, runs, executor, progress, shard)
+    with open_backend(loaded.experiment.backend, jobs, SweepFolder(out).slurm_logs) as mapper:
+        ran, failed = execute(loaded, out, runs, mapper, progress, shard)
     seconds = time.perf_counter() - start
     mine = runs[runs["run_id"] % shard[1] == shard[0]] if shard else runs
     return Executed(len(mine), ran, failed, seconds)
