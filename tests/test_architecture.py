@@ -19,6 +19,7 @@ LAYERS = (
     {"sim.model"},
     {"sim.experiment"},
     {"sim.analysis"},
+    {"sim.calibration"},
     {"sim.viz"},
     {"sim.cli", "sim"},
 )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..config import ScenarioError
 from . import (
     aggregate,
+    calibrate,
     claims,
     compare,
     report,
@@ -22,7 +23,19 @@ from . import (
 )
 
 # in the order --help lists them
-COMMANDS = (run, validate, sweep, slurm_script, aggregate, compare, report, viz, validation, claims)
+COMMANDS = (
+    run,
+    validate,
+    sweep,
+    slurm_script,
+    aggregate,
+    compare,
+    report,
+    viz,
+    validation,
+    claims,
+    calibrate,
+)
 
 EXAMPLES = """\
 examples:
@@ -38,6 +51,8 @@ examples:
   {program} viz
   {program} validation --size ci
   {program} claims scenarios/*.yaml --seeds 5
+  {program} calibrate scenarios/small.yaml --targets targets/stylized.yaml \\
+      --config calibrations/small.yaml
 
 Exit status: 0 on success, 1 when some runs of a sweep failed (or a validation fact or a
 claim does not hold), 2 on bad input (the problems are printed one per line).

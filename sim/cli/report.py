@@ -19,18 +19,30 @@ Writes DIR/report.html: one self-contained page (images embedded; opens offline,
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     report = add_command(
-        commands, "report", "write (or rewrite) the HTML report of a sweep folder", EXAMPLES, main
+        commands,
+        "report",
+        "write (or rewrite) the HTML report of a sweep or calibration folder",
+        EXAMPLES,
+        main,
     )
-    report.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
+    report.add_argument(
+        "folder", metavar="DIR", type=Path, help="a sweep's or a calibration's output folder"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
-    """Write the report of a sweep folder (summarising it first if it was never summarised)."""
+    """Write the report of a sweep folder (summarising it first if it was never summarised)
+    or of a calibration folder (from its calibration.json)."""
     # function-level: these load the model (mesa) and pandas, which `--help` does not need
     from ..analysis.report import write_report
     from ..analysis.summary import summarise
     from ..experiment.folder import SweepFolder
 
+    if (args.folder / "calibration.json").is_file():
+        from ..calibration.report import rewrite
+
+        print(f"wrote {rewrite(args.folder)}")
+        return 0
     if not is_sweep_folder(args.folder):
         return 2
     if not SweepFolder(args.folder).aggregate_csv.is_file():

@@ -14,9 +14,10 @@ examples:
   {program} validate scenarios/*.yaml
   {program} validate experiments/*.yaml
 
-Checks scenario files, and experiment files (those with a `baseline:` key) together with the
-scenarios they name. Prints `ok: FILE` for each valid file, or one line per problem:
-`FILE: field: problem`.
+Checks scenario files, experiment files (those with a `baseline:` key) together with the
+scenarios they name, targets files (a `targets:` key) and calibration settings (a
+`parameters:` key without `baseline:`). Prints `ok: FILE` for each valid file, or one line
+per problem: `FILE: field: problem`.
 """
 
 
@@ -24,20 +25,34 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     validate = add_command(
         commands, "validate", "check scenario files without running them", EXAMPLES, main
     )
-    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario or experiment files")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="scenario, experiment, targets or calibration settings files",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     """Print `ok: FILE` or the problems of each file; exit status 2 if any has problems."""
     # function-level: sim.experiment loads the model (mesa), which `--help` does not need
     from ..analysis.claims import load_target  # a scenario, its claims' metrics and bases
+    from ..calibration.spec import load_calibration
+    from ..calibration.targets import load_targets
     from ..experiment import load_experiment
 
     status = 0
     for path in args.files:
         try:
-            is_experiment = "baseline" in read_mapping(path)
-            (load_experiment if is_experiment else load_target)(path)
+            keys = read_mapping(path)
+            if "baseline" in keys:
+                load_experiment(path)
+            elif "targets" in keys:
+                load_targets(path)
+            elif "parameters" in keys:
+                load_calibration(path)
+            else:
+                load_target(path)
         except ScenarioError as err:
             print(*err.messages, sep="\n", file=sys.stderr)
             status = 2

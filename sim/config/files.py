@@ -12,7 +12,12 @@ import yaml
 from .problems import ScenarioError
 
 # what an empty file of each kind should have held
-_SECTIONS = {"scenario": "name, population, ...", "experiment": "name, baseline, parameters, ..."}
+_SECTIONS = {
+    "scenario": "name, population, ...",
+    "experiment": "name, baseline, parameters, ...",
+    "targets": "name, targets",
+    "calibration": "name, parameters, population, ...",
+}
 
 
 class _Loader(yaml.SafeLoader):

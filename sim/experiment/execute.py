@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +158,9 @@ def map_local(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int) -> Iter
         return
     from joblib import Parallel, delayed
 
+    # loky replaces a worker whose memory grew by 300 MB since its first task (a worker that
+    # ran baseline runs does) and warns, from its own thread, that it did; no task is lost
+    warnings.filterwarnings("ignore", "A worker stopped while some jobs", UserWarning)
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
     yield from parallel(delayed(_numbered)(fn, i, item) for i, item in enumerate(items))
 
