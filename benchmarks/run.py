@@ -121,14 +121,15 @@ def bench_sweep_parent_memory(workdir: Path) -> list[str]:
 
 
 def bench_sweep_runner_overhead(workdir: Path) -> list[str]:
-    """Time per run of a sweep of 0-step runs on one process: the runner's own cost."""
+    """Time per run of a sweep of one-month runs on one process: mostly the runner's own cost
+    (a run needs at least one month)."""
     runs = 300
-    found = timed_sweep(experiment("overhead", runs, 0), 1, workdir)
+    found = timed_sweep(experiment("overhead", runs, 1), 1, workdir)
     per_run = 1000 * found["wall_s"] / runs
     return [
         "### Sweep: runner overhead per run",
         "",
-        f"{runs} runs of 0 months (model built, nothing stepped) on 1 process, including "
+        f"{runs} runs of 1 month (model built, one month stepped) on 1 process, including "
         "start-up, planning and the final aggregation.",
         "",
         "| runs | wall (s) | per run (ms) |",

@@ -124,6 +124,8 @@ def test_bad_settings_are_one_line(tmp_path, capsys, settings, why):
         (["--fit", "population.startup.count=10.5:20"], "must be a whole number"),
         ([], "name the parameters to fit"),
         (["--fit", "entry.rate=1:2", "--steps", "6"], "survival_12 needs 13"),
+        (["--fit", "entry.rate=1:2", "--address", "tcp://127.0.0.1:1"], "cannot reach a Dask"),
+        (["--fit", "entry.rate=1:2", "--max-memory", "0.01"], "--max-memory"),
     ],
 )
 def test_priors_outside_the_schema_and_short_runs_exit_2(
@@ -134,6 +136,16 @@ def test_priors_outside_the_schema_and_short_runs_exit_2(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and why in err[0]
     assert not (tmp_path / "abc.db").exists()
+
+
+def test_a_file_of_the_wrong_kind_is_one_line(tmp_path, capsys, targets_file):
+    args = ["calibrate", targets_file, "--targets", SMALL, "--fit", "entry.rate=1:2"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"{targets_file}: this is a targets file; calibrate takes a scenario (see scenarios/); "
+        "use calibrate --targets"
+    ]
 
 
 # --- the pieces ---------------------------------------------------------------------------

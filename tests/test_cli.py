@@ -43,7 +43,8 @@ def test_run_writes_the_three_files(small_run):
     for name in FILES:
         assert (out / name).stat().st_size > 0
     assert str(out) in done.stdout
-    assert "innovations (total)" in done.stdout and "mean_trust (final)" in done.stdout
+    assert "innovations (total)" in done.stdout and "trust (mean, final)" in done.stdout
+    assert "VC invested ($M, total)" in done.stdout
     assert not list(out.glob(".*.tmp"))
 
 

@@ -363,3 +363,74 @@ def test_the_page_works_with_no_network_beyond_loopback(browser, tmp_path):
     finally:
         context.close()
         stop(server)
+
+
+# --- beyond this computer: a token ------------------------------------------------------------
+
+
+def status(url: str, cookie: str = "") -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def serve_everywhere(port: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """`viz --host 0.0.0.0`, once it answers; returns the server and the token it printed."""
+    command = [sys.executable, "run.py", "viz", "--host", "0.0.0.0", "--port", str(port)]
+    server = subprocess.Popen(
+        command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert server.poll() is None, log.read_text()
+        found = re.search(r"\?token=([\w-]+)", log.read_text())
+        try:
+            if found and status(f"http://127.0.0.1:{port}/") == 403:
+                return server, found[1]
+        except OSError:
+            pass
+        time.sleep(0.5)
+    stop(server)
+    pytest.fail(f"no server on port {port}: {log.read_text()}")
+
+
+def test_beyond_loopback_the_page_needs_the_printed_token(tmp_path):
+    port = free_port()
+    server, token = serve_everywhere(port, tmp_path / "log")
+    try:
+        page = f"http://127.0.0.1:{port}/"
+        assert status(page) == 403 and status(page + "?token=wrong") == 403
+        assert status(f"{page}?token={token}") == 200
+        assert status(page, cookie=f"sim_viz_token={token}") == 200  # the cookie it set
+        assert status(page + "static/main-vuetify.js") == 403
+    finally:
+        stop(server)
+    log = (tmp_path / "log").read_text()
+    assert f"class demo: http://{socket.gethostname()}:{port}/?token={token}" in log
+    assert "Warning" not in log and "New version of Solara" not in log, log
+
+
+def test_on_loopback_the_page_needs_no_token(tmp_path):
+    port = free_port()
+    server = serve([sys.executable, "run.py", "viz", "--port", str(port)], port, tmp_path / "log")
+    try:
+        assert status(f"http://127.0.0.1:{port}/") == 200
+    finally:
+        stop(server)
+    log = (tmp_path / "log").read_text()
+    assert "token" not in log and "Warning" not in log, log
+
+
+def test_the_page_works_in_a_browser_with_the_token(browser, tmp_path):
+    port = free_port()
+    server, token = serve_everywhere(port, tmp_path / "log")
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/?token={token}")  # files and websocket: the cookie
+        page.get_by_text("Month 0 of ", exact=False).wait_for(timeout=120_000)
+        wait_for_new(page, [])
+    finally:
+        stop(server)

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..model.metrics import METRICS
+
 LEVEL = 0.95
 GROUP = ["scenario", "point"]
 
@@ -103,8 +105,11 @@ def step_bands(parts: Iterable[Path], metrics: Sequence[str]) -> pd.DataFrame:
     series, read part by part so memory does not grow with the number of runs."""
     total: pd.DataFrame | None = None
     keys = [*GROUP, "step"]
+    seen: set[int] = set()  # a run stored twice (two sweeps into one folder) counts once
     for path in parts:
-        frame = pd.read_parquet(path, columns=["scenario", "point", "step", *metrics])
+        frame = pd.read_parquet(path, columns=["run_id", "scenario", "point", "step", *metrics])
+        frame = frame[~frame["run_id"].isin(seen)].drop_duplicates(["run_id", "step"])
+        seen.update(frame["run_id"].unique().tolist())
         values = frame[list(metrics)]
         sums = pd.concat(
             {
@@ -131,8 +136,15 @@ def bands_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
     std = np.sqrt(var.clip(lower=0)).where(n > 1)
     half = t_halfwidth(std, n)
     out = pd.DataFrame({"n": n, "mean": mean, "std": std})
-    out["ci_low"], out["ci_high"] = mean - half, mean + half
+    # a metric the registry declares never negative (counts, money) gets no negative bound
+    floor = long.index.get_level_values("metric").map(_floor).to_numpy(float)
+    out["ci_low"], out["ci_high"] = np.maximum(mean - half, floor), mean + half
     return out.reset_index()
+
+
+def _floor(metric: str) -> float:
+    known = METRICS.get(metric)
+    return 0.0 if known is not None and known.never_negative else -np.inf
 
 
 def _with_params(frame: pd.DataFrame, runs: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:

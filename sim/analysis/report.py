@@ -15,6 +15,7 @@ import pandas as pd
 from ..experiment.folder import SweepFolder
 from ..files import atomic_write
 from . import report_sections as section
+from .report_findings import findings
 from .report_html import esc, figure
 
 
@@ -37,8 +38,8 @@ def render(folder: SweepFolder) -> str:
     outcomes = [m for m in exp.outcomes if m in set(agg["metric"])]
     single = runs["point"].nunique() == 1
     sections = [
-        section.findings(comp, outcomes, manifest) if single and len(comp) else "",
-        section.compared(manifest),
+        findings(comp, outcomes, manifest, runs) if single and len(comp) else "",
+        section.compared(manifest, runs),
         section.headline(agg, comp, outcomes, manifest) if single else section.points_note(runs),
         figure(
             folder.plot("timeseries"),

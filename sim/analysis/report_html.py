@@ -54,13 +54,16 @@ def cell(
 
 
 def num(value: Any) -> str:
-    """3 significant digits, thousands separated; n/a for a missing value."""
+    """3 significant digits without scientific notation, thousands separated; n/a for a
+    missing value and 0 below 1e-9 (rounding noise of sums, not a result)."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "n/a"
     value = float(value)
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.3g}"
+    if abs(value) < 1e-9:
+        return "0"
+    return np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
 
 
 def signed(value: float) -> str:
@@ -80,6 +83,11 @@ def effect_word(d: float) -> str:
     return next(word for bound, word in EFFECT_WORDS if abs(d) < bound)
 
 
+def negligible(d: float) -> bool:
+    """Whether an effect size is below the smallest that EFFECT_WORDS calls more than negligible."""
+    return bool(np.isfinite(d)) and abs(d) < EFFECT_WORDS[0][0]
+
+
 def label(metric: str) -> str:
     """A metric in words with its unit (the registry's), or the name made readable."""
     known = METRICS.get(metric)
@@ -97,6 +105,9 @@ def flat(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def show(value: Any) -> str:
+    """A parameter value as a person reads it: yes/no, 3 significant digits, JSON for lists."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return num(value)
     if isinstance(value, list | dict):

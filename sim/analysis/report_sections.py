@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -10,48 +11,22 @@ import pandas as pd
 from ..experiment.folder import Manifest, SweepFolder
 from ..experiment.spec import Range
 from ..model.metrics import SUMMED
-from .aggregate import LEVEL, quantile
-from .report_html import cell, effect_word, esc, flat, img, label, num, pct, show, signed, table
+from .aggregate import quantile
+from .report_html import cell, effect_word, esc, flat, img, label, num, pct, show, table
 
 
-def findings(comp: pd.DataFrame, outcomes: list[str], manifest: Manifest) -> str:
-    """Plain-language lines: each alternative's clear differences from the baseline."""
-    items = []
-    for scenario, rows in comp.groupby("scenario", sort=False):
-        rows = rows.set_index("metric")
-        clear = [m for m in outcomes if m in rows.index and bool(rows.loc[m, "significant"])]
-        unclear = [m for m in outcomes if m in rows.index and m not in clear]
-        said = "; ".join(_change_phrase(m, rows.loc[m]) for m in clear) or "no clear difference"
-        rest = (
-            f" <span class='muted'>No clear difference in: {esc(', '.join(map(label, unclear)))}."
-            "</span>"
-            if unclear and clear
-            else ""
-        )
-        items.append(f"<li><b>{esc(scenario)}</b>: {said}.{rest}</li>")
-    base = esc(manifest.baseline)
-    return (
-        "<section id='findings'><h2>Key findings</h2>"
-        f"<p>Compared with <b>{base}</b>, with {LEVEL:.0%} confidence intervals over "
-        f"paired replications; only differences whose interval excludes zero are listed "
-        "as findings.</p>"
-        f"<ul class='findings'>{''.join(items)}</ul></section>"
-    )
+def months(runs: pd.DataFrame, scenario: str | None = None) -> str:
+    """The run length actually used (of the finished runs), e.g. "48" or "36 to 48"."""
+    ok = runs[(runs["status"] == "ok") & ((runs["scenario"] == scenario) | (scenario is None))]
+    steps = sorted(ok["steps"].dropna().astype(int).unique())
+    if not steps:
+        return ""
+    return str(steps[0]) if len(steps) == 1 else f"{steps[0]} to {steps[-1]}"
 
 
-def _change_phrase(metric: str, row: pd.Series) -> str:
-    """'patents +38% (95% CI +31% to +45%)', or an absolute change when the base is zero."""
-    if np.isfinite(row["rel_diff"]):
-        change = f"{pct(row['rel_diff'])} ({LEVEL:.0%} CI {pct(row['rel_ci_low'])} to "
-        change += f"{pct(row['rel_ci_high'])})"
-    else:
-        change = f"{signed(row['diff'])} ({LEVEL:.0%} CI {signed(row['diff_ci_low'])} to "
-        change += f"{signed(row['diff_ci_high'])})"
-    return f"{esc(label(metric))} {change}"
-
-
-def compared(manifest: Manifest) -> str:
-    """The scenarios, their parameter differences from the baseline, and the design."""
+def compared(manifest: Manifest, runs: pd.DataFrame) -> str:
+    """The scenarios, their parameter differences from the baseline, and the design; each
+    description with the run length used, which may differ from the one it describes."""
     scenarios = manifest.scenarios
     base_name = manifest.baseline
     base = flat(scenarios[base_name].resolved)
@@ -63,8 +38,8 @@ def compared(manifest: Manifest) -> str:
                 [
                     esc(name),
                     "baseline" if name == base_name else "alternative",
-                    esc(s.resolved.get("description", "")),
-                    f"<code>{esc(s.file)}</code>",
+                    esc(s.resolved.get("description", "")) + _ran(runs, name),
+                    f"<code>{esc(shown_path(s.file))}</code>",
                 ]
                 for name, s in scenarios.items()
             ],
@@ -96,12 +71,17 @@ def compared(manifest: Manifest) -> str:
             f"<h3>Varied in every scenario ({esc(exp.design.kind)} design)</h3>"
             + table(["parameter", "values or range"], rows)
         )
-    steps = exp.steps
+    steps = months(runs)
     parts.append(
-        f"<p>{exp.replications} replications per scenario and design point"
-        f"{f', {steps} months each' if steps is not None else ''}.</p></section>"
+        f"<p>{exp.replications} replication{'s' if exp.replications != 1 else ''} per scenario "
+        f"and design point{f', {steps} months each' if steps else ''}.</p></section>"
     )
     return "".join(parts)
+
+
+def _ran(runs: pd.DataFrame, scenario: str) -> str:
+    steps = months(runs, scenario)
+    return f" <b>This comparison ran {steps} months per run.</b>" if steps else ""
 
 
 def _as_written(values: list | Range) -> list | dict:
@@ -114,7 +94,10 @@ def headline(agg: pd.DataFrame, comp: pd.DataFrame, outcomes: list[str], manifes
     effect size; differences whose CI excludes zero are marked."""
     scenarios = list(manifest.scenarios)
     base = manifest.baseline
-    head = ["metric", *(f"{s}<br><span class='muted'>mean [95% CI]</span>" for s in scenarios)]
+    head = [
+        "metric",
+        *(f"{esc(s)}<br><span class='muted'>mean [95% CI]</span>" for s in scenarios),
+    ]
     rows = []
     for metric in outcomes:
         row = [
@@ -141,7 +124,8 @@ def headline(agg: pd.DataFrame, comp: pd.DataFrame, outcomes: list[str], manifes
     ]
     if len(comp):
         head = ["metric"] + [
-            f"{s} − {base}<br><span class='muted'>difference [95% CI] · change · effect</span>"
+            f"{esc(s)} − {esc(base)}<br>"
+            "<span class='muted'>difference [95% CI] · change · effect</span>"
             for s in scenarios
             if s != base
         ]
@@ -249,10 +233,19 @@ def how_to_read(comp: pd.DataFrame, outcomes: list[str], manifest: Manifest) -> 
         "between runs. Roughly: below 0.2 negligible, 0.2 small, 0.5 medium, 0.8 large.</li>"
         "<li><b>Relative change</b>: the difference as a share of the baseline mean.</li>"
         "</ul>",
+    ]
+    if reps < 2:
+        parts.append(
+            "<p><b>With one replication there are no confidence intervals and no effect "
+            "sizes</b>: no difference can be told from chance, so none is reported as a "
+            "finding. Run at least 2 replications (10 or more for narrow intervals).</p>"
+        )
+        return "".join(parts) + "</section>"
+    parts.append(
         f"<p>Intervals narrow with the square root of the number of replications: with "
         f"{2 * reps} replications they would be about 29% narrower, with {4 * reps} about "
-        "half as wide.</p>",
-    ]
+        "half as wide.</p>"
+    )
     if len(comp):
         unclear = comp[(~comp["significant"].astype(bool)) & comp["metric"].isin(outcomes)]
         unclear = unclear[unclear["effect_size"].abs() >= 0.2]
@@ -319,6 +312,7 @@ def failures(runs: pd.DataFrame) -> str:
 
 
 def details(manifest: Manifest, runs: pd.DataFrame) -> str:
+    """Files, hashes, seeds and versions, and the commands that reproduce the sweep and a run."""
     exp = manifest.experiment
     seeds = runs.drop_duplicates("replicate").sort_values("replicate")["seed"].tolist()
     shown = ", ".join(map(str, seeds[:5])) + (", ..." if len(seeds) > 5 else "")
@@ -340,7 +334,34 @@ def details(manifest: Manifest, runs: pd.DataFrame) -> str:
         "<section id='details'><h2>Run details</h2>"
         + table(["", ""], rows, cls="details")
         + f"<p>Commands run in this folder:</p><ul>{commands}</ul>"
-        "<p>Every run is reproducible: <code>python run.py run SCENARIO --seed SEED</code> "
-        "with the scenario file and the seed of its row in <code>runs.parquet</code>.</p>"
-        "</section>"
+        + _reproduce(manifest, runs)
+        + "</section>"
+    )
+
+
+def shown_path(path: str) -> str:
+    """A file's path as a reader can use it: relative to the working folder when it lies
+    inside it (compare records absolute paths, which name one machine's folders)."""
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
+
+
+def _reproduce(manifest: Manifest, runs: pd.DataFrame) -> str:
+    """The commands, with every option that matters, that rerun the sweep and one run."""
+    exp = manifest.experiment
+    steps = exp.steps if exp.steps is not None else months(runs)
+    steps_option = f" --steps {steps}" if steps and str(steps).isdigit() else ""
+    reps = f" --replications {exp.replications}"
+    if manifest.experiment_file == "compare":
+        files = " ".join(shown_path(s.file) for s in manifest.scenarios.values())
+        whole = f"python run.py compare {files}{reps}{steps_option} --seed {exp.seed}"
+    else:
+        whole = f"python run.py sweep {manifest.experiment_file}{reps}{steps_option}"
+        whole += f" --set seed={exp.seed}"
+    one = f"python run.py run SCENARIO --seed SEED{steps_option}"
+    one += "".join(f" --set {p}=VALUE" for p in exp.parameters)
+    where = "the scenario's file and the seed" + (" and values" if exp.parameters else "")
+    return (
+        f"<p>The whole sweep again: <code>{esc(whole)}</code>. One run again: "
+        f"<code>{esc(one)}</code> with {where} of its row in <code>runs.parquet</code>.</p>"
     )

@@ -34,6 +34,8 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame) -> tuple[pd.DataFrame, list
                 missing = int((~np.isfinite(y)).sum())
                 notes.append(f"{scenario}/{outcome}: {missing} design points without a value")
                 continue
+            if np.ptp(y) == 0:
+                notes.append(f"{scenario}/{outcome}: the same at every design point: no indices")
             found = _analyse(exp, problem, matrix, y)
             for i, name in enumerate(names):
                 rows.append(
@@ -49,6 +51,8 @@ def _analyse(exp: Experiment, problem: dict, matrix: np.ndarray, y: np.ndarray) 
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
+        # SALib's raw warning for that case, twice per outcome; `sensitivity` notes it once
+        warnings.filterwarnings("ignore", "Constant values encountered", UserWarning)
         if exp.design.kind == "sobol":
             order = exp.design.second_order
             return sobol.analyze(problem, y, calc_second_order=order, seed=exp.seed)

@@ -9,7 +9,6 @@ agent-level records (startup survival at an age, the share of value in the top i
 from __future__ import annotations
 
 import difflib
-import math
 import os
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -28,13 +27,7 @@ STATISTICS = (*PER_RUN, *RECORD_STATISTICS)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _finite(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError(f"got {value}; must be a finite number")
-    return value
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Target(_Strict):
@@ -60,11 +53,6 @@ class Target(_Strict):
     )
     weight: float = Field(1.0, ge=0, description="relative weight in the distance")
     source: str = Field("", description="where the observed value comes from")
-
-    @field_validator("observed", "tolerance", "weight", "share")
-    @classmethod
-    def _finite_numbers(cls, value: float | None) -> float | None:
-        return _finite(value)
 
     @field_validator("statistic")
     @classmethod

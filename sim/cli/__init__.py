@@ -4,8 +4,10 @@ command module adds its sub-command (`add_parser`) and runs it (`main`) with the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..config import ScenarioError
 from . import (
@@ -55,14 +57,30 @@ examples:
       --config calibrations/small.yaml
 
 Exit status: 0 on success, 1 when some runs of a sweep failed (or a validation fact or a
-claim does not hold), 2 on bad input (the problems are printed one per line).
+claim does not hold), 2 on bad input (the problems are printed one per line), 141 when the
+output's reader stopped early (`| head`).
 """
+
+BROKEN_PIPE = 141  # 128 + SIGPIPE: the status a shell reports for a writer whose reader left
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "ecosim") -> int:
     """Parse `argv` and run the command; returns the exit status. `prog` is the program's name
     in help and messages: `ecosim` (the console script) or `python run.py`."""
-    args = build_parser(prog).parse_args(argv)
+    try:
+        try:
+            return _dispatch(build_parser(prog).parse_args(argv))
+        finally:
+            sys.stdout.flush()  # so that a reader gone away shows here rather than at exit
+    except BrokenPipeError:
+        # the output was piped into a reader that stopped early (`| head`): stop quietly, with
+        # stdout pointed at devnull so that Python's flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; bad input is printed one problem a line with status 2."""
     try:
         return args.command(args)
     except ScenarioError as err:
@@ -75,7 +93,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "ecosim") -> int:
 
 def build_parser(prog: str = "ecosim") -> argparse.ArgumentParser:
     """Every command with its options; `args.command` is the command's main."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog,
         description="Agent-based simulation of innovation ecosystems (startups, corporates, "
         "universities, investors, regulators).",
@@ -87,3 +105,10 @@ def build_parser(prog: str = "ecosim") -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.add_parser(commands)
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser (its sub-commands' too) whose errors are one line: the usage is a --help away."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -12,6 +12,7 @@ from .options import (
     add_command,
     backend_given,
     backend_options,
+    memory_option,
     natural,
     output_folder,
     overrides,
@@ -69,6 +70,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cal.add_argument("--jobs", type=positive, help="worker processes (default: all cores)")
     cal.add_argument("--out", type=Path, help="output folder (default: results/<name>)")
     cal.add_argument("--quiet", action="store_true", help="no progress bar")
+    memory_option(cal)
     backend_options(cal)
 
 
@@ -96,8 +98,14 @@ def main(args: argparse.Namespace) -> int:
     from ..calibration.spec import check_against, load_calibration
     from ..calibration.targets import load_targets, steps_problem
     from ..config import ScenarioError
-    from ..scenario import load_scenario
+    from ..experiment.backends import check_backend
+    from ..experiment.spec import require_kind
+    from ..scenario import check_memory, load_scenario
 
+    require_kind(args.scenario, "scenario", "calibrate")
+    require_kind(args.targets, "targets", "calibrate --targets")
+    if args.config:
+        require_kind(args.config, "calibration", "calibrate --config")
     scenario = load_scenario(args.scenario, args.set)
     targets = load_targets(args.targets)
     settings = load_calibration(args.config, dict(args.fit), overrides([], _given(args)))
@@ -105,12 +113,17 @@ def main(args: argparse.Namespace) -> int:
     why = steps_problem(targets, settings.steps or scenario.steps)
     if why:
         raise ScenarioError([f"{args.targets}: {why}"])
+    jobs = args.jobs or settings.backend.jobs or os.cpu_count() or 1
+    at_once = jobs if settings.backend.kind == "local" else 1
+    check_memory(
+        {args.scenario: scenario}, args.max_memory, at_once, settings.parameters, settings.steps
+    )
+    check_backend(settings.backend)  # before anything is written
     out = output_folder(args.out, settings.name)
     if not writable(out):
         return 2
     files = {"scenario": args.scenario, "targets": args.targets}
     problem = smc.Problem(scenario, targets, settings, files | {"config": args.config or ""})
-    jobs = args.jobs or settings.backend.jobs or os.cpu_count() or 1
     bar = _bar(problem, out, args.quiet)
     try:
         done = smc.run(problem, out, jobs, lambda t: bar.update(), lambda g: bar.write(_line(g)))

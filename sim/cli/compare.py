@@ -7,7 +7,14 @@ import argparse
 import os
 from pathlib import Path
 
-from .options import add_command, natural, output_folder, positive, record_option
+from .options import (
+    add_command,
+    memory_option,
+    natural,
+    output_folder,
+    positive,
+    record_option,
+)
 from .sweep_output import command_line, print_outcome, ran
 
 EXAMPLES = """\
@@ -36,12 +43,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--replications", type=positive, default=10, help="runs per scenario (default: 10)"
     )
-    compare.add_argument("--steps", type=natural, help="months per run (default: scenario's)")
+    compare.add_argument("--steps", type=positive, help="months per run (default: scenario's)")
     compare.add_argument("--seed", type=natural, default=1, help="root seed (default: 1)")
     compare.add_argument("--jobs", type=positive, help="worker processes (default: all cores)")
     compare.add_argument("--out", type=Path, help="output folder (default: results/compare-...)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     record_option(compare)
+    memory_option(compare)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -49,14 +57,19 @@ def main(args: argparse.Namespace) -> int:
     # function-level: these load the model (mesa) and pandas, which `--help` does not need
     from ..analysis.summary import summarise
     from ..experiment.folder import SweepFolder
-    from ..experiment.spec import comparison_experiment
+    from ..experiment.spec import comparison_experiment, require_kind
     from ..experiment.sweep import run_sweep
+    from ..scenario import check_memory
 
+    for path in (args.baseline, *args.others):
+        require_kind(path, "scenario", "compare")
     loaded = comparison_experiment(
         args.baseline, args.others, args.replications, args.steps, args.seed, args.record or []
     )
     out = output_folder(args.out, loaded.experiment.name)
     jobs = args.jobs or os.cpu_count() or 1
+    files = {loaded.files[name]: s for name, s in loaded.scenarios.items()}
+    check_memory(files, args.max_memory, jobs, steps=args.steps)
     done = run_sweep(loaded, out, jobs, command_line(args.program), progress=not args.quiet)
     status = print_outcome(summarise(out), f"{loaded.experiment.name}: {ran(done, jobs)}; ")
     print(f"report: {SweepFolder(out).report_html}")

@@ -4,6 +4,7 @@ the default output folder, and the mapping of flags such as `--seed` onto `--set
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -27,6 +28,27 @@ def add_command(
     command.epilog = examples.format(program=command.prog.removesuffix(f" {name}"))
     command.set_defaults(command=handler)
     return command
+
+
+def memory_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--max-memory",
+        type=gigabytes,
+        metavar="GB",
+        help="refuse runs estimated to need more memory than this, in GB (default: 80%% of "
+        "this machine's memory)",
+    )
+
+
+def gigabytes(text: str) -> float:
+    """An argparse type: a number of GB above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; must be a number of GB") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"got {text}; must be a number of GB above 0")
+    return value
 
 
 def record_option(command: argparse.ArgumentParser) -> None:
@@ -109,8 +131,12 @@ def writable(out: Path) -> bool:
 
 
 def folder_name(name: str) -> str:
-    """A scenario or experiment name made safe as a folder name."""
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"
+    """A scenario or experiment name made safe as a folder name; when characters had to be
+    replaced, a short hash of the name keeps it apart from another (`a/b` from `a_b`)."""
+    safe = re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"
+    if safe == name:
+        return safe
+    return f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
 
 
 def records(text: str) -> list[str]:

@@ -7,10 +7,12 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..scenario import load_scenario
+from ..scenario import check_memory, load_scenario
 from .options import (
     add_command,
+    memory_option,
     natural,
     output_folder,
     overrides,
@@ -18,6 +20,12 @@ from .options import (
     record_option,
     set_option,
 )
+
+if TYPE_CHECKING:
+    from ..model.metrics import Metric
+
+# how the table's value of a metric is made from the run: flows summed, levels at the end
+WHOLE_RUN = {"flow": "total", "level": "final", "run": ""}
 
 EXAMPLES = """\
 examples:
@@ -34,9 +42,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     run = add_command(commands, "run", "run one scenario and write its results", EXAMPLES, main)
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("--seed", type=natural, help="root seed (default: the scenario's)")
-    run.add_argument("--steps", type=natural, help="months to simulate (default: scenario's)")
+    run.add_argument("--steps", type=positive, help="months to simulate (default: scenario's)")
     set_option(run, "a parameter, e.g. population.startup.count=300")
     record_option(run)
+    memory_option(run)
     run.add_argument(
         "--export-network",
         choices=("gexf", "graphml"),
@@ -52,11 +61,14 @@ def main(args: argparse.Namespace) -> int:
     """Load, run, write, and print where the results went and the headline metrics."""
     # imported here so that `validate` and `--help` do not wait for the model's libraries
     from ..analysis.run_output import step_totals, write_run
+    from ..experiment.spec import require_kind
     from ..model.metrics import HEADLINE, METRICS
     from ..model.runner import run_scenario
 
+    require_kind(args.scenario, "scenario", "run")
     given = {"seed": args.seed, "steps": args.steps, "record": args.record}
     scenario = load_scenario(args.scenario, overrides(args.set, given))
+    check_memory({args.scenario: scenario}, args.max_memory)
     out = output_folder(args.out, scenario.name)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -80,13 +92,23 @@ def main(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {', '.join(p.name for p in paths.values())}")
     steps = step_totals(df)
     values = {"flow": steps["totals"], "level": steps["final"], "run": model.run_metrics()}
-    shown = {"flow": " (total)", "level": " (final)", "run": ""}
-    rows = [(m + shown[METRICS[m].role], values[METRICS[m].role].get(m)) for m in HEADLINE]
+    rows = [(heading(METRICS[m]), values[METRICS[m].role].get(m)) for m in HEADLINE]
     width = max(len(name) for name, _ in rows)
     print()
     for name, value in rows:
         print(f"  {name:<{width}}  {_number(value):>12}")
     return 0
+
+
+def heading(metric: Metric) -> str:
+    """A metric's row heading: its words, unit and how the run's value is made, e.g.
+    `VC invested ($M, total)`, `trust (mean, final)`."""
+    notes = ", ".join(n for n in (metric.unit, WHOLE_RUN[metric.role]) if n)
+    if not notes:
+        return metric.label
+    if metric.label.endswith(")"):  # one parenthesis, not two: `trust (mean, final)`
+        return f"{metric.label[:-1]}, {notes})"
+    return f"{metric.label} ({notes})"
 
 
 def _number(value: float | None) -> str:

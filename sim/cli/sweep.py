@@ -13,13 +13,14 @@ from .options import (
     add_command,
     backend_given,
     backend_options,
-    natural,
+    memory_option,
     output_folder,
     overrides,
     positive,
     record_option,
     set_option,
     shard,
+    writable,
 )
 from .sweep_output import command_line, print_outcome, ran
 
@@ -59,7 +60,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="continue the sweep in --out (the default when the folder holds it already)",
     )
-    sweep.add_argument("--steps", type=natural, help="months per run (default: experiment's)")
+    sweep.add_argument("--steps", type=positive, help="months per run (default: experiment's)")
     sweep.add_argument("--replications", type=positive, help="runs per scenario and point")
     set_option(sweep, "an experiment field, e.g. design.samples=32")
     sweep.add_argument(
@@ -67,6 +68,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     record_option(sweep)
+    memory_option(sweep)
     cluster = backend_options(sweep)
     cluster.add_argument(
         "--shard", type=shard, metavar="I/N", help="run only slice I of N (job arrays)"
@@ -78,11 +80,18 @@ def main(args: argparse.Namespace) -> int:
     # function-level: sim.experiment loads the model (mesa) and pandas, which `--help` and
     # `validate` of scenarios do not need
     from ..experiment import load_experiment
-    from ..experiment.folder import SweepFolder
+    from ..experiment.backends import check_backend
+    from ..experiment.design import design_notes
+    from ..experiment.folder import SweepFolder, shard_tag
+    from ..experiment.spec import require_kind
+    from ..scenario import check_memory
 
+    require_kind(args.experiment, "experiment", "sweep")
     loaded = load_experiment(args.experiment, overrides(args.set, _given(args)))
     exp = loaded.experiment
     out = output_folder(args.out, exp.name)
+    for note in design_notes(exp):
+        print(f"note: {args.experiment}: {note}")
     if args.dry_run:
         return _dry_run(loaded, out)
     manifest = SweepFolder(out).manifest_json
@@ -91,9 +100,32 @@ def main(args: argparse.Namespace) -> int:
             f"{out}: --resume, but no sweep to resume there (no {manifest.name})", file=sys.stderr
         )
         return 2
+    jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
+    files = {loaded.files[name]: s for name, s in loaded.scenarios.items()}
+    at_once = jobs if exp.backend.kind == "local" else 1  # elsewhere: other machines
+    check_memory(files, args.max_memory, at_once, exp.parameters, exp.steps)
+    check_backend(exp.backend)  # before anything is written
+    if not writable(out):
+        return 2
+    try:
+        # held for the sweep's life, summary included, so that no other sweep writes here
+        with SweepFolder(out).lock(shard_tag(args.shard)):
+            return _sweep(args, loaded, out, jobs)
+    except OSError as err:  # a full disk, a lost scheduler: what ran so far is kept
+        why = err.strerror or str(err) or type(err).__name__
+        print(
+            f"{out}: the sweep stopped: {why}; the runs finished so far are kept: fix that, "
+            "then rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _sweep(args: argparse.Namespace, loaded: LoadedExperiment, out: Path, jobs: int) -> int:
+    """Run the sweep (or its shard) into `out`; summarise it unless it is a shard."""
     from ..experiment.sweep import run_sweep
 
-    jobs = args.jobs or exp.backend.jobs or os.cpu_count() or 1
+    exp = loaded.experiment
     done = run_sweep(
         loaded, out, jobs, command_line(args.program), progress=not args.quiet, shard=args.shard
     )

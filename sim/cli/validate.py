@@ -40,19 +40,18 @@ def main(args: argparse.Namespace) -> int:
     from ..calibration.spec import load_calibration
     from ..calibration.targets import load_targets
     from ..experiment import load_experiment
+    from ..experiment.spec import file_kind
 
+    loaders = {
+        "experiment": load_experiment,
+        "targets": load_targets,
+        "calibration": load_calibration,
+        "scenario": load_target,
+    }
     status = 0
     for path in args.files:
         try:
-            keys = read_mapping(path)
-            if "baseline" in keys:
-                load_experiment(path)
-            elif "targets" in keys:
-                load_targets(path)
-            elif "parameters" in keys:
-                load_calibration(path)
-            else:
-                load_target(path)
+            loaders[file_kind(read_mapping(path))](path)
         except ScenarioError as err:
             print(*err.messages, sep="\n", file=sys.stderr)
             status = 2

@@ -82,8 +82,9 @@ def _override(data: dict[str, Any], text: str, root: type[BaseModel]) -> list[Pr
 
 
 def put(data: dict[str, Any], changes: Mapping[str, Any], root: type[BaseModel]) -> list[Problem]:
-    """Set each dotted path of `changes` in nested dicts; a mapping value merges, like extends."""
-    flat = flatten(changes)
+    """Set each dotted path of `changes` in nested dicts; a mapping value merges, like extends,
+    except into a field whose value may itself be a mapping, which it replaces."""
+    flat = flatten(changes, root=root)
     found = {path: _keys(path, root) for path in flat}
     problems = [(path, why) for path, (_, why) in found.items() if why]
     if problems:
@@ -99,13 +100,30 @@ def put(data: dict[str, Any], changes: Mapping[str, Any], root: type[BaseModel])
     return []
 
 
-def flatten(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """`{a: {b: 1}}` and `{a.b: 1}` alike become `{"a.b": 1}`; an empty mapping changes nothing."""
+def flatten(
+    changes: Mapping[str, Any], prefix: str = "", *, root: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    """`{a: {b: 1}}` and `{a.b: 1}` alike become `{"a.b": 1}`; an empty mapping changes nothing.
+    With `root`, a mapping for a field of `root` whose value may be a mapping stays whole."""
     flat: dict[str, Any] = {}
     for key, value in changes.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{path}."))
+        if isinstance(value, dict) and not (root and _takes_mapping(path, root)):
+            flat.update(flatten(value, f"{path}.", root=root))
         else:
             flat[path] = value
     return flat
+
+
+def _takes_mapping(path: str, root: type[BaseModel]) -> bool:
+    """Whether `path` names one value that may be a mapping, such as an experiment parameter's
+    `{low, high}` range (`list | Range`), rather than a section or mapping to merge into."""
+    if path_problem(path, root):
+        return False
+    node = field_type(path, root)
+    if is_model(node) or typing.get_origin(node) is dict:
+        return False
+    return node is Any or any(
+        is_model(unwrap(arg)) or typing.get_origin(unwrap(arg)) is dict
+        for arg in typing.get_args(node)
+    )

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .paths import is_model, unwrap
-from .problems import Problem, unknown_key
+from .problems import MOST_PROBLEMS, Problem, short, unknown_key
 
 M = typing.TypeVar("M", bound=BaseModel)
 
@@ -39,22 +39,66 @@ _WANTS = {
 
 def validate_data(data: dict[str, Any], root: type[M]) -> tuple[M | None, list[Problem]]:
     """A `root` model (Scenario, Experiment) from raw data, or the problems that prevent it."""
+    flagged = dict(_bools(data, root, []))
     try:
-        return root.model_validate(data), []
+        model, problems = root.model_validate(data), []
     except ValidationError as err:
-        return None, _problems(err, root)
+        model, problems = None, _problems(err, root)
+    if not flagged:
+        return model, problems
+    return None, [*flagged.items(), *((p, why) for p, why in problems if p not in flagged)]
+
+
+def _bools(value: Any, node: Any, parts: list[Any]) -> list[Problem]:
+    """true/false given where the schema wants a number: pydantic takes them as 1 and 0."""
+    node = unwrap(node)
+    origin, args = typing.get_origin(node), typing.get_args(node)
+    options = [unwrap(a) for a in args] if origin in (typing.Union, types.UnionType) else [node]
+    if isinstance(value, bool):
+        numbers = [o for o in options if o in (int, float)]
+        if numbers and bool not in options and Any not in options:
+            want = "a number" if float in numbers else "a whole number"
+            return [(_join(parts), f"got {str(value).lower()}; must be {want}")]
+        return []
+    found: list[Problem] = []
+    for option in options:
+        origin, args = typing.get_origin(option), typing.get_args(option)
+        if isinstance(value, dict) and is_model(option):
+            for key, item in value.items():
+                field = option.model_fields.get(key) if isinstance(key, str) else None
+                if field is not None:
+                    found += _bools(item, field.annotation, [*parts, key])
+        elif isinstance(value, dict) and origin is dict and args:
+            for key, item in value.items():
+                found += _bools(item, args[1], [*parts, key])
+        elif isinstance(value, list) and origin in (list, tuple) and args:
+            for i, item in enumerate(value):
+                inner = (
+                    args[0]
+                    if origin is list or args[-1] is Ellipsis
+                    else args[min(i, len(args) - 1)]
+                )
+                found += _bools(item, inner, [*parts, i])
+        else:
+            continue
+        return found  # the first alternative of a union that fits the value's shape
+    return found
 
 
 def _problems(err: ValidationError, root: type[BaseModel]) -> list[Problem]:
     """One problem per pydantic error; the alternatives of a union fold into one line."""
     errors = err.errors()
     locs = [item["loc"] for item in errors]
-    found = [_problem(item, root) for item in errors]
+    # a close match is sought only for the problems that will be shown (difflib is slow)
+    found = [_problem(item, root, n < MOST_PROBLEMS) for n, item in enumerate(errors)]
+    # sets, not scans, so that thousands of problems (unknown keys) take no time
+    parents = {p[:i] for p, _, _ in found for i, c in enumerate(p) if c in ".["}
+    stems = {(k, o[:k]) for o in locs for k in range(len(o) - 1)}
     kept: dict[str | int, Problem] = {}
     for n, (path, why, alternative) in enumerate(found):
-        deeper = any(p.startswith((f"{path}.", f"{path}[")) for p, _, _ in found)
+        deeper = path in parents
         # another alternative of the same union that got further into the value
-        further = any(len(o) > len(locs[n]) and o[: len(locs[n]) - 1] == locs[n][:-1] for o in locs)
+        further = (len(locs[n]) - 1, locs[n][:-1]) in stems
         if alternative and (deeper or further):
             continue
         key: str | int = path if alternative else n
@@ -65,14 +109,14 @@ def _problems(err: ValidationError, root: type[BaseModel]) -> list[Problem]:
     return list(kept.values())
 
 
-def _problem(item: Any, root: type[BaseModel]) -> tuple[str, str, bool]:
+def _problem(item: Any, root: type[BaseModel], hint: bool = True) -> tuple[str, str, bool]:
     """(field path, what is wrong, whether it is one alternative of a union) for one error."""
     kind, given, ctx = item["type"], item.get("input"), item.get("ctx") or {}
     parts, model, alternative, bad_key = _place(item["loc"], root)
     if kind == "extra_forbidden":
-        return _join(parts[:-1]), unknown_key(str(parts[-1]), model), False
+        return _join(parts[:-1]), unknown_key(str(parts[-1]), model, hint), False
     if bad_key and kind == "literal_error":
-        return _join(parts[:-1]), f"unknown key {given!r}; allowed: {ctx['expected']}", False
+        return _join(parts[:-1]), f"unknown key {short(given)}; allowed: {ctx['expected']}", False
     if kind == "value_error":
         text = item["msg"].removeprefix("Value error, ")
         named = re.fullmatch(r"([A-Za-z_][\w.]*): (.*)", text)
@@ -83,8 +127,8 @@ def _problem(item: Any, root: type[BaseModel]) -> tuple[str, str, bool]:
         return _join(parts), "missing; required", alternative
     want = _want(kind, ctx, item["msg"])
     if bad_key:
-        return _join(parts[:-1]), f"key {given!r}: {want}", False
-    return _join(parts), f"got {_show(given)}; {want}", alternative
+        return _join(parts[:-1]), f"key {short(given)}: {want}", False
+    return _join(parts), f"got {short(given)}; {want}", alternative
 
 
 def _want(kind: str, ctx: dict[str, Any], msg: str) -> str:
@@ -145,9 +189,3 @@ def _join(parts: Sequence[Any]) -> str:
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
     return out
-
-
-def _show(value: Any) -> str:
-    """A short repr of a given value."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

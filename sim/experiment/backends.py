@@ -4,12 +4,34 @@ function and items to a stream of results); sweeps and calibrations are the same
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..config import ScenarioError
 from .execute import Mapper, map_dask, map_local
-from .spec import BackendSpec
+from .spec import BackendSpec, address_parts
+
+CONNECT_SECONDS = 5.0  # a scheduler that does not answer this soon is taken as unreachable
+
+
+def check_backend(spec: BackendSpec) -> None:
+    """Fail early, before anything is written, when the Dask scheduler `spec.address` names
+    cannot be reached. Raises ScenarioError."""
+    if spec.kind != "dask" or not spec.address:
+        return
+    host, port = address_parts(spec.address)
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_SECONDS).close()
+    except OSError as err:
+        why = err.strerror or str(err) or "timed out"
+        raise ScenarioError(
+            [
+                f"{spec.address}: cannot reach a Dask scheduler there ({why}); "
+                "nothing was written: start it (dask scheduler) or fix the address, then rerun"
+            ]
+        ) from None
 
 
 @contextmanager

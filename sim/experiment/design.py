@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import warnings
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,31 @@ def salib_problem(exp: Experiment) -> dict:
 def sample_matrix(exp: Experiment) -> tuple[list[str], np.ndarray]:
     """The sampled design (lhs, sobol, morris) as a matrix, one row per point, before rounding."""
     problem = salib_problem(exp)
+    with warnings.catch_warnings():
+        # SALib (and scipy under it) warn about these on every call, twice a sweep, as raw
+        # tracebacks of their own code; design_notes says the same once, in the design's words
+        warnings.filterwarnings("ignore", "The balance properties of Sobol", UserWarning)
+        warnings.filterwarnings("ignore", "num_levels should be an even number", UserWarning)
+        matrix = _sample(problem, exp)
+    return problem["names"], np.asarray(matrix, dtype=float)
+
+
+def design_notes(exp: Experiment) -> list[str]:
+    """Advice on a sampled design whose settings weaken it (what SALib warns about)."""
+    d = exp.design
+    if d.kind == "sobol" and d.samples & (d.samples - 1):
+        better = 1 << d.samples.bit_length()
+        return [
+            f"design.samples: {d.samples} is not a power of 2; Sobol' points are balanced "
+            f"only then (e.g. {better // 2} or {better}), so indices are less precise"
+        ]
+    if d.kind == "morris" and d.levels % 2:
+        return [f"design.levels: {d.levels} is odd; Morris samples are biased unless it is even"]
+    return []
+
+
+def _sample(problem: dict, exp: Experiment) -> np.ndarray:
+    """The design's sample, from SALib (sobol, morris) or scipy (lhs)."""
     d, n = exp.design, exp.design.samples
     if d.kind == "sobol":
         from SALib.sample import sobol
@@ -75,7 +101,7 @@ def sample_matrix(exp: Experiment) -> tuple[list[str], np.ndarray]:
         unit = qmc.LatinHypercube(d=problem["num_vars"], seed=exp.seed).random(n)
         bounds = np.array(problem["bounds"])
         matrix = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
-    return problem["names"], np.asarray(matrix, dtype=float)
+    return np.asarray(matrix)
 
 
 def plan_hash(loaded: LoadedExperiment, runs: pd.DataFrame) -> str:

@@ -7,8 +7,13 @@ it always was.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import platform
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +26,8 @@ from ..files import plain, write_json
 from .spec import Experiment
 
 PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow")
+BUSY = "another sweep is writing here (pid {pid}); wait for it or choose another --out"
+_held: dict[Path, tuple[int, int]] = {}  # lock file -> (descriptor, holds) in this process
 
 
 class _Strict(BaseModel):
@@ -125,8 +132,10 @@ class SweepFolder:
         return self.root / "plots"
 
     def plot(self, stem: str) -> Path:
-        """plots/STEM.png"""
-        return self.plots / f"{stem}.png"
+        """plots/STEM.png, with what a scenario name could bring into a path (/, ..) replaced:
+        every plot stays inside plots/."""
+        safe = re.sub(r"[^\w-]+", "_", stem)
+        return self.plots / f"{safe}.png"
 
     @property
     def report_html(self) -> Path:
@@ -146,6 +155,53 @@ class SweepFolder:
 
     def write_manifest(self, manifest: Manifest) -> Path:
         return write_json(self.manifest_json, plain(manifest.model_dump(mode="json")))
+
+    @contextmanager
+    def lock(self, store: str | None = None, busy: str = BUSY) -> Iterator[None]:
+        """Hold the folder while writing it: a whole sweep (`store` None) alone; a shard (its
+        store's tag) or an aggregation (store "") beside other shards, but alone on its store.
+        Raises ScenarioError (`busy`, with the holder's pid) when another process holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with ExitStack() as held:
+            held.enter_context(_flock(self.root / ".sweep.lock", store is None, self.root, busy))
+            if store is not None:
+                own = self.root / f".sweep-{store or 'main'}.lock"
+                held.enter_context(_flock(own, True, self.root, busy))
+            yield
+
+
+def shard_tag(shard: tuple[int, int] | None) -> str | None:
+    """The store tag of a shard (I, N): `sIofN`; None for a whole sweep."""
+    return f"s{shard[0]}of{shard[1]}" if shard else None
+
+
+@contextmanager
+def _flock(path: Path, exclusive: bool, root: Path, busy: str) -> Iterator[None]:
+    """An flock on `path`, held until the block ends (and released by the OS if the process
+    dies); re-entrant within a process, so a command and the sweep it calls can both hold it."""
+    key = path.resolve()
+    if key in _held:
+        fd, holds = _held[key]
+        _held[key] = (fd, holds + 1)
+    else:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise ScenarioError([f"{root}: {busy.format(pid=pid)}"]) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _held[key] = (fd, 1)
+    try:
+        yield
+    finally:
+        fd, holds = _held.pop(key)
+        if holds > 1:
+            _held[key] = (fd, holds - 1)
+        else:
+            os.close(fd)  # closing releases the lock
 
 
 def versions() -> dict[str, str]:

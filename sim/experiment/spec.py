@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,10 +24,13 @@ from ..scenario import apply_changes, event_problems, field_type, load_scenario,
 from ..schema import RecordKind, Scenario
 
 DesignKind = Literal["grid", "lhs", "sobol", "morris"]
+# more runs than this is a mistake (a grid of 12 parameters x 10 values is 10^12 runs): the
+# plan alone would not fit in memory, and no machine here finishes it
+MAX_RUNS = 1_000_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Range(_Strict):
@@ -86,6 +91,25 @@ class BackendSpec(_Strict):
     address: str | None = Field(None, description="dask: an existing scheduler, tcp://HOST:PORT")
     slurm: Slurm = Slurm()
 
+    @field_validator("address")
+    @classmethod
+    def _address(cls, address: str | None) -> str | None:
+        if address is not None:
+            address_parts(address)
+        return address
+
+
+def address_parts(address: str) -> tuple[str, int]:
+    """HOST and PORT of a scheduler address, tcp://HOST:PORT (or tls://, or no scheme).
+    Raises ValueError saying what is allowed."""
+    found = re.fullmatch(r"(?:(?:tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[\w.-]+):(\d{1,5})", address)
+    if not found or not 1 <= int(found[2]) <= 65535:
+        raise ValueError(
+            f"got {address!r}; must be tcp://HOST:PORT with PORT a number from 1 to 65535, "
+            "e.g. tcp://10.0.0.5:8786"
+        )
+    return found[1].strip("[]"), int(found[2])
+
 
 class Experiment(_Strict):
     """A sweep: scenarios x design points x replications."""
@@ -101,7 +125,7 @@ class Experiment(_Strict):
     design: Design = Design()
     replications: int = Field(10, ge=1, le=100_000, description="runs per scenario and point")
     seed: int = Field(20240101, ge=0, strict=True, description="root seed of the experiment")
-    steps: int | None = Field(None, ge=0, le=100_000, description="months (default: scenario's)")
+    steps: int | None = Field(None, ge=1, le=100_000, description="months (default: scenario's)")
     metrics: list[str] = Field(
         list(STEP_METRICS), min_length=1, description="per-step metrics kept in timeseries/"
     )
@@ -161,6 +185,33 @@ class Experiment(_Strict):
                 raise ValueError(f"parameters: a {self.design.kind} design needs >= 2 parameters")
         return self
 
+    @model_validator(mode="after")
+    def _size(self):
+        points = design_size(self)
+        scenarios = 1 + len(self.scenarios)
+        runs = scenarios * points * self.replications
+        if runs > MAX_RUNS:
+            raise ValueError(
+                f"parameters: {runs:,} runs = {scenarios} scenarios x {points:,} design points "
+                f"({self.design.kind}) x {self.replications:,} replications; at most "
+                f"{MAX_RUNS:,} runs per sweep: use fewer values, samples or replications, or "
+                "split the experiment"
+            )
+        return self
+
+
+def design_size(exp: Experiment) -> int:
+    """How many design points the design makes, counted without making them."""
+    n, d = exp.design.samples, len(exp.parameters)
+    if exp.design.kind == "grid":
+        axes = [len(v) if isinstance(v, list) else v.num for v in exp.parameters.values()]
+        return math.prod(axes)  # 1 when nothing is varied
+    if exp.design.kind == "sobol":  # Saltelli: N (D + 2), or N (2D + 2) with second order
+        return n * (2 * d + 2 if exp.design.second_order else d + 2)
+    if exp.design.kind == "morris":  # N trajectories of D + 1 points
+        return n * (d + 1)
+    return n
+
 
 def _first(path: str) -> str:
     return next(iter(field_type(path).model_fields))
@@ -188,6 +239,36 @@ class LoadedExperiment:
     @property
     def baseline(self) -> str:
         return next(iter(self.scenarios))
+
+
+# each kind of file, as a message names it, and the command that takes it
+KINDS = {
+    "scenario": ("a scenario", "scenarios/", "use run or compare"),
+    "experiment": ("an experiment", "experiments/", "use sweep"),
+    "targets": ("a targets", "targets/", "use calibrate --targets"),
+    "calibration": ("a calibration settings", "calibrations/", "use calibrate --config"),
+}
+
+
+def file_kind(data: dict[str, Any]) -> str:
+    """What a config file is, by its top-level keys: experiment (`baseline:`), targets
+    (`targets:`), calibration settings (`parameters:` without `baseline:`) or scenario."""
+    if "baseline" in data:
+        return "experiment"
+    if "targets" in data:
+        return "targets"
+    return "calibration" if "parameters" in data else "scenario"
+
+
+def require_kind(path: str, want: str, command: str) -> None:
+    """Refuse, in one line, a file of another kind than `want` given to `command`. Raises
+    ScenarioError (also for a file that cannot be read)."""
+    kind = file_kind(read_mapping(path, want))
+    if kind != want:
+        (given, _, use), (takes, where, _) = KINDS[kind], KINDS[want]
+        raise ScenarioError(
+            [f"{path}: this is {given} file; {command} takes {takes} (see {where}); {use}"]
+        )
 
 
 def load_experiment(path: str | os.PathLike[str], overrides: list[str] = ()) -> LoadedExperiment:

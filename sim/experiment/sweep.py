@@ -15,9 +15,9 @@ from ..files import write_parquet
 from ..model.records import RECORDS
 from ..schema import Scenario
 from . import design
-from .backends import open_backend
+from .backends import check_backend, open_backend
 from .execute import Mapper, Task, run_tasks
-from .folder import Invocation, Manifest, ScenarioEntry, SweepFolder, versions
+from .folder import Invocation, Manifest, ScenarioEntry, SweepFolder, shard_tag, versions
 from .spec import LoadedExperiment
 from .store import Store
 
@@ -72,7 +72,7 @@ def execute(
     many ran and how many of those failed."""
     from tqdm import tqdm
 
-    store = Store(out, tag=f"s{shard[0]}of{shard[1]}" if shard else "")
+    store = Store(out, tag=shard_tag(shard) or "")
     store.recover()
     todo = runs[~runs["run_id"].isin(store.finished())]
     if shard:
@@ -105,13 +105,17 @@ def run_sweep(
     progress: bool = True,
     shard: tuple[int, int] | None = None,
 ) -> Executed:
-    """Plan, then execute on the experiment's backend. Rerunning into the same folder resumes.
-    A shard (I, N) runs its slice only."""
-    runs = prepare(loaded, out, command)
-    start = time.perf_counter()
-    with open_backend(loaded.experiment.backend, jobs, SweepFolder(out).slurm_logs) as mapper:
-        ran, failed = execute(loaded, out, runs, mapper, progress, shard)
-    seconds = time.perf_counter() - start
+    """Check the backend, then plan and execute on it, holding the folder's lock (so a second
+    sweep into it is refused). Rerunning into the same folder resumes. A shard (I, N) runs its
+    slice only."""
+    check_backend(loaded.experiment.backend)
+    folder = SweepFolder(out)
+    with folder.lock(shard_tag(shard)):
+        runs = prepare(loaded, out, command)
+        start = time.perf_counter()
+        with open_backend(loaded.experiment.backend, jobs, folder.slurm_logs) as mapper:
+            ran, failed = execute(loaded, out, runs, mapper, progress, shard)
+        seconds = time.perf_counter() - start
     mine = runs[runs["run_id"] % shard[1] == shard[0]] if shard else runs
     return Executed(len(mine), ran, failed, seconds)
 

@@ -52,7 +52,7 @@ class Scenario(Section):
     name: str = Field("scenario", min_length=1, description="short name used in outputs")
     description: str = Field("", description="one or two sentences for reports")
     seed: int = Field(42, ge=0, strict=True, description="root seed for numpy's SeedSequence")
-    steps: int = Field(120, ge=0, le=100_000, description="months to simulate")
+    steps: int = Field(120, ge=1, le=100_000, description="months to simulate")
     fields: int = Field(16, ge=2, le=1024, description="technology fields F")
     population: Population = Population()
     knowledge: Knowledge = Knowledge()

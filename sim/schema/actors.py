@@ -6,16 +6,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import NonNeg, RangeCheck, RangeNonNeg, RangePos, RangeShare, Section, Share
+from .base import MONTHS, NonNeg, RangeCheck, RangeNonNeg, RangePos, RangeShare, Section, Share
 
 
 class StartupPopulation(RangeCheck):
     count: int = Field(600, ge=0, le=1_000_000, description="initial number of startups")
     seed_capital: RangePos = Field((2.0, 6.0), description="founding capital, $M, uniform")
     burn: RangePos = Field((0.05, 0.3), description="monthly burn rate, $M, uniform")
-    strong_fields: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] = Field(
-        (1, 3), description="number of strong knowledge fields, uniform integer [low, high]"
-    )
+    strong_fields: tuple[
+        Annotated[int, Field(ge=1, le=1024)], Annotated[int, Field(ge=1, le=1024)]
+    ] = Field((1, 3), description="number of strong knowledge fields, uniform integer [low, high]")
     strong_level: RangeShare = Field((0.5, 0.9), description="knowledge in strong fields")
     weak_level: RangeShare = Field((0.0, 0.05), description="knowledge in the other fields")
     initial_runway: RangeNonNeg = Field(
@@ -63,8 +63,10 @@ class UniversityPopulation(RangeCheck):
 class InvestorPopulation(RangeCheck):
     count: int = Field(40, ge=0, le=100_000, description="initial number of VC funds")
     fund_size: RangePos = Field((50.0, 500.0), description="fund size, $M, log-uniform")
-    fund_life: int = Field(120, ge=1, description="months during which a fund makes new deals")
-    portfolio_limit: int = Field(30, ge=1, description="most companies a fund backs")
+    fund_life: int = Field(
+        120, ge=1, le=MONTHS, description="months during which a fund makes new deals"
+    )
+    portfolio_limit: int = Field(30, ge=1, le=MONTHS, description="most companies a fund backs")
     deals_per_step: int = Field(2, ge=1, le=100, description="most new deals a fund makes a month")
     max_partners: int = Field(0, ge=0, le=100, description="partner limit")
 
@@ -84,7 +86,9 @@ class Population(Section):
 
 
 class Entry(RangeCheck):
-    rate: NonNeg = Field(8.0, description="mean exogenous startup entries per month (Poisson)")
+    rate: NonNeg = Field(
+        8.0, le=100_000, description="mean exogenous startup entries per month (Poisson)"
+    )
     copy_share: Share = Field(
         0.2, description="share of entrants that copy a successful startup's knowledge (SKIN)"
     )

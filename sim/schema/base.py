@@ -7,13 +7,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
+MONTHS = 1_000_000  # most months a duration or a step may name: int32 arrays hold them
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class Section(BaseModel):
-    """Base for every section: unknown keys and wrong types are errors, assignment is validated."""
+    """Base for every section: unknown keys, wrong types and non-finite numbers are errors,
+    assignment is validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 def _ordered(pair: tuple[float, float]) -> tuple[float, float]:

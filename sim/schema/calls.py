@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from ..vocabulary import RESEARCHERS
 from ..vocabulary import KindName as Kind
-from .base import NonNeg, RangeCheck, Share
+from .base import MONTHS, NonNeg, RangeCheck, Share
 
 RESEARCH_KINDS = {kind.label for kind in RESEARCHERS}
 
@@ -18,7 +18,7 @@ class Calls(RangeCheck):
     for consortia in a few fields; the best proposals within the budget are funded."""
 
     enabled: bool = Field(True, description="the public funder opens competitive calls")
-    first: int = Field(12, ge=1, description="month of the first call")
+    first: int = Field(12, ge=1, le=MONTHS, description="month of the first call")
     period: int = Field(12, ge=1, le=1200, description="months between calls")
     budget: NonNeg = Field(60.0, description="$M committed by each call over its projects' life")
     fields: list[Annotated[int, Field(ge=0)]] = Field(
@@ -55,7 +55,9 @@ class Calls(RangeCheck):
     w_track_record: NonNeg = Field(
         0.3, description="evaluation weight of the share of member pairs with a joint success"
     )
-    noise: NonNeg = Field(0.1, description="sd of the evaluators' noise on a proposal's score")
+    noise: NonNeg = Field(
+        0.1, le=100, description="sd of the evaluators' noise on a proposal's score"
+    )
 
     @model_validator(mode="after")
     def _consortia_possible(self):

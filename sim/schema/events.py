@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from ..vocabulary import RESEARCHERS
 from ..vocabulary import KindName as Kind
-from .base import NonNeg, Section, Share
+from .base import MONTHS, NonNeg, Section, Share
 
 RESEARCH_KINDS: list[Kind] = [kind.label for kind in RESEARCHERS]
 
@@ -27,7 +27,10 @@ class Jam(Section):
     )
     cost: NonNeg = Field(0.5, description="$M the regulator pays to hold the jam (public spend)")
     attribution: int = Field(
-        12, ge=0, description="months after the jam in which participants' innovations count"
+        12,
+        ge=0,
+        le=MONTHS,
+        description="months after the jam in which participants' innovations count",
     )
 
 
@@ -43,14 +46,17 @@ class Challenge(Section):
     duration: int = Field(6, ge=1, le=120, description="months until the best solution wins")
     reach: Share = Field(0.3, description="share of able actors that submit a solution")
     attribution: int = Field(
-        12, ge=0, description="months after the deadline in which submitters' innovations count"
+        12,
+        ge=0,
+        le=MONTHS,
+        description="months after the deadline in which submitters' innovations count",
     )
 
 
 class Event(Section):
     """A timed what-if: parameter changes, an innovation jam and/or an open challenge."""
 
-    at: int = Field(ge=1, description="step at whose start the event happens")
+    at: int = Field(ge=1, le=MONTHS, description="step at whose start the event happens")
     set: dict[str, Any] = Field({}, description="dotted parameter paths and their new values")
     jam: Jam | None = Field(None, description="hold an innovation jam starting at this step")
     challenge: Challenge | None = Field(None, description="post an open challenge at this step")

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from ..vocabulary import RESEARCHERS
 from ..vocabulary import KindName as Kind
-from .base import NonNeg, RangeCheck, RangePos, Section, Share
+from .base import MONTHS, NonNeg, RangeCheck, RangePos, Section, Share
 
 # --- knowledge and research -----------------------------------------------------------
 
@@ -60,8 +60,10 @@ class Knowledge(RangeCheck):
         0.2, gt=0, description="mean knowledge at which absorptive capacity is one half"
     )
     value_scale: float = Field(0.6, gt=0, description="$M/month of product value per quality")
-    value_sigma: float = Field(1.2, ge=0, description="lognormal sigma of incremental values")
-    radical_value_sigma: float = Field(1.6, ge=0, description="lognormal sigma, radical")
+    value_sigma: float = Field(
+        1.2, ge=0, le=10, description="lognormal sigma of incremental values"
+    )
+    radical_value_sigma: float = Field(1.6, ge=0, le=10, description="lognormal sigma, radical")
     pool_absorption: Share = Field(0.01, description="share of the gap to the public pool absorbed")
     pool_decay: Share = Field(0.01, description="monthly obsolescence of the public pool")
     publication_weight: Share = Field(
@@ -138,7 +140,7 @@ class Partnering(Section):
     )
     collaboration_cost: NonNeg = Field(0.002, description="$M per tie per partner per month")
     tie_lifetime: int = Field(
-        24, ge=1, description="months without joint success before a tie ends"
+        24, ge=1, le=MONTHS, description="months without joint success before a tie ends"
     )
 
     @model_validator(mode="after")
@@ -201,7 +203,7 @@ class IP(Section):
         "weak", description="fills ip_strength, patent_propensity, university_ip_share"
     )
     ip_strength: Share = Field(0.3, description="share of a patented field's flow that is blocked")
-    patent_term: int = Field(240, ge=1, description="months a patent lasts")
+    patent_term: int = Field(240, ge=1, le=MONTHS, description="months a patent lasts")
     patent_cost: NonNeg = Field(0.05, description="$M fee per patent, paid to the regulator")
     licensing_fee: NonNeg = Field(0.02, description="$M per month per licensed partner tie")
     patent_propensity: Share = Field(0.3, description="chance a firm patents an innovation")
@@ -245,7 +247,7 @@ class Governance(RangeCheck):
     adaptive: bool = Field(
         False, description="the R&D subsidy rate reacts to innovation output each review"
     )
-    review_period: int = Field(12, ge=1, description="months between adaptive reviews")
+    review_period: int = Field(12, ge=1, le=MONTHS, description="months between adaptive reviews")
     adapt_step: Share = Field(0.02, description="change of the subsidy rate at a review")
     max_subsidy_rate: Share = Field(0.4, description="the adaptive rule never goes above this")
     budget_reserve: NonNeg = Field(
@@ -257,7 +259,7 @@ class Finance(RangeCheck):
     runway_threshold: NonNeg = Field(6.0, description="months of runway below which to seek money")
     screen_size: int = Field(15, ge=1, le=1000, description="seekers an investor screens a month")
     hurdle: float = Field(0.9, description="signal a seeker must pass to be funded")
-    signal_noise: NonNeg = Field(0.3, description="sd of the noise on an investor's signal")
+    signal_noise: NonNeg = Field(0.3, le=100, description="sd of the noise on an investor's signal")
     referral_weight: NonNeg = Field(0.5, description="signal bonus for ties to backed startups")
     traction_weight: NonNeg = Field(
         1.0, description="weight of traction (recent innovation value, 0-1) in the signal"
@@ -304,7 +306,9 @@ class Market(Section):
     demand: float | list[NonNeg] = Field(
         1.0, description="demand per field (one number for all fields, or a list of F)"
     )
-    product_life: int = Field(120, ge=1, description="most months a product stays on the market")
+    product_life: int = Field(
+        120, ge=1, le=MONTHS, description="most months a product stays on the market"
+    )
     value_decay: Share = Field(
         0.02, description="monthly share of a product's value lost as it ages (obsolescence)"
     )
