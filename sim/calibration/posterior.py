@@ -108,9 +108,9 @@ def write_calibrated(
         "extends": os.path.relpath(os.path.abspath(scenario_file), path.parent.resolve()),
         "name": f"{problem.scenario.name}_calibrated",
         "description": (
-            f"{problem.scenario.name} calibrated to the targets {problem.targets.name!r}: "
-            f"{', '.join(medians)} at their posterior medians (calibration.json has the "
-            "credible intervals)."
+            f"{problem.scenario.name} calibrated to the targets {problem.targets.name!r} over "
+            f"{problem.runnable().steps}-month runs: {', '.join(medians)} at their posterior "
+            "medians (calibration.json has the credible intervals)."
         ),
     }
     apply_overrides(data, sets, Scenario)
