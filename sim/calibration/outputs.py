@@ -12,17 +12,6 @@ from ..scenario import load_scenario
 from . import plots, posterior, report
 from .smc import Folder, Problem, history, populations
 
-FILES = {
-    "particles": "particles.parquet",  # every generation's particles
-    "posterior": "posterior.parquet",  # the last generation's: the posterior sample
-    "summary": "calibration.json",
-    "calibrated": "calibrated.yaml",
-    "fit": "fit.png",
-    "marginals": "marginals.png",
-    "pairs": "pairs.png",
-    "report": "report.html",
-}
-
 
 def write_outputs(
     problem: Problem, out: Path, stopped: str, sets: list[str] = ()
@@ -32,8 +21,8 @@ def write_outputs(
     folder = Folder(out)
     found = history(folder)
     table = posterior.particles(found)
-    write_parquet(out / FILES["particles"], table)
-    write_parquet(out / FILES["posterior"], posterior.final(table))
+    write_parquet(folder.particles, table)
+    write_parquet(folder.posterior, posterior.final(table))
     failures = pd.read_parquet(folder.failures) if folder.failures.exists() else pd.DataFrame()
     summary = posterior.summary(problem, table, populations(found)) | {
         "name": problem.settings.name,
@@ -44,17 +33,17 @@ def write_outputs(
         "seed": problem.settings.seed,
         "stopped": stopped,
         "failures": len(failures),
-        "calibrated_scenario": FILES["calibrated"],
+        "calibrated_scenario": folder.calibrated.name,
         "files": problem.files,
     }
     medians = {path: p["median"] for path, p in summary["parameters"].items()}
     calibrated = posterior.write_calibrated(
-        out / FILES["calibrated"], problem, medians, problem.files["scenario"], list(sets)
+        folder.calibrated, problem, medians, problem.files["scenario"], list(sets)
     )
     load_scenario(calibrated)  # it must load as it is written
-    plots.plot_fit(problem, table, out / FILES["fit"])
-    plots.plot_marginals(problem, table, out / FILES["marginals"])
-    plots.plot_pairs(problem, table, out / FILES["pairs"])
-    write_json(out / FILES["summary"], summary)
+    plots.plot_fit(problem, table, folder.fit)
+    plots.plot_marginals(problem, table, folder.marginals)
+    plots.plot_pairs(problem, table, folder.pairs)
+    write_json(folder.summary, summary)
     report.rewrite(out)
     return summary

@@ -11,6 +11,7 @@ from typing import Any
 from ..analysis.report import PAGE
 from ..analysis.report_html import esc, img, num, table
 from ..files import atomic_write
+from .smc import Folder
 
 
 def section(summary: dict[str, Any], folder: Path) -> str:
@@ -64,9 +65,9 @@ def section(summary: dict[str, Any], folder: Path) -> str:
         gens,
         "numbers",
     )
-    figures = "".join(
-        img(folder / name, caption) for name, caption in FIGURES if (folder / name).exists()
-    )
+    files = Folder(folder)
+    shown = [(getattr(files, name), caption) for name, caption in FIGURES]
+    figures = "".join(img(path, caption) for path, caption in shown if path.exists())
     stop = STOPS.get(summary["stopped"], summary["stopped"])
     return (
         "<section id='calibration'><h2>Calibration</h2>"
@@ -84,14 +85,14 @@ def section(summary: dict[str, Any], folder: Path) -> str:
     )
 
 
-FIGURES = (
+FIGURES = (  # Folder's figures, with their captions
     (
-        "fit.png",
+        "fit",
         "Each target: the observed value and tolerance (red) and the values simulated "
         "by the posterior's particles (blue).",
     ),
-    ("marginals.png", "Each parameter's distribution by generation; the last is the posterior."),
-    ("pairs.png", "The posterior's particles, pair by pair: correlated parameters show a slope."),
+    ("marginals", "Each parameter's distribution by generation; the last is the posterior."),
+    ("pairs", "The posterior's particles, pair by pair: correlated parameters show a slope."),
 )
 STOPS = {
     "min_epsilon": "the threshold reached min_epsilon",
@@ -116,6 +117,7 @@ def write_page(summary: dict[str, Any], folder: Path) -> str:
 
 def rewrite(folder: Path) -> Path:
     """Write `folder`/report.html anew from its calibration.json and figures."""
-    summary = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    files = Folder(folder)
+    summary = json.loads(files.summary.read_text(encoding="utf-8"))
     page = write_page(summary, folder)
-    return atomic_write(folder / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
+    return atomic_write(files.report, lambda p: p.write_text(page, encoding="utf-8"))

@@ -31,7 +31,7 @@ class Simulator:
     replications: int
 
     def __call__(self, parameters: Mapping[str, float]) -> dict[str, Any]:
-        from ..experiment.execute import _one_line  # the worker's imports, not the parent's
+        from ..experiment.execute import one_line  # the worker's imports, not the parent's
         from ..model import metrics
         from ..model.runner import run_model
         from ..scenario import apply_changes
@@ -51,7 +51,7 @@ class Simulator:
                 runs.append(measure(self.targets, series, values, frames, model.steps))
         except Exception as err:  # a failing candidate is recorded and rejected, not fatal
             nan = dict.fromkeys(self.targets.targets, float("nan"))
-            return nan | {SEED: seed, ERROR: _one_line(err)}
+            return nan | {SEED: seed, ERROR: one_line(err)}
         with warnings.catch_warnings():  # a statistic no run could measure stays NaN
             warnings.simplefilter("ignore", RuntimeWarning)
             means = {name: float(np.nanmean([r[name] for r in runs])) for name in runs[0]}

@@ -44,6 +44,38 @@ class Folder:
         return self.root / "failures.parquet"
 
     @property
+    def particles(self) -> Path:
+        return self.root / "particles.parquet"  # every generation's particles
+
+    @property
+    def posterior(self) -> Path:
+        return self.root / "posterior.parquet"  # the last generation's: the posterior sample
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "calibration.json"
+
+    @property
+    def calibrated(self) -> Path:
+        return self.root / "calibrated.yaml"
+
+    @property
+    def fit(self) -> Path:
+        return self.root / "fit.png"
+
+    @property
+    def marginals(self) -> Path:
+        return self.root / "marginals.png"
+
+    @property
+    def pairs(self) -> Path:
+        return self.root / "pairs.png"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    @property
     def slurm_logs(self) -> Path:
         return self.root / "slurm-logs"
 
@@ -91,7 +123,7 @@ def run(
     on_generation: Callable[[dict[str, Any]], None] = lambda row: None,
 ) -> dict[str, Any]:
     """Run the calibration into `out`, resuming what it holds; returns how it went: the
-    generations run now, the total simulations, the seconds, why it stopped."""
+    generations run now, their seconds, and why it stopped."""
     import pyabc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # our progress bar says it instead

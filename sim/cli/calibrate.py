@@ -170,9 +170,10 @@ def _line(g: dict) -> str:
 
 def _print(summary: dict, out: Path, done: dict, program: str) -> None:
     from ..analysis.report_html import num
+    from ..calibration.report import STOPS
 
     print(
-        f"{summary['name']}: stopped because {summary['stopped']} after "
+        f"{summary['name']}: stopped because {STOPS[summary['stopped']]}, after "
         f"{len(summary['generations'])} generations, {summary['simulations']} candidates "
         f"({done['seconds_now']:.0f} s now), {summary['failures']} failed"
     )

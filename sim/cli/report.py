@@ -36,9 +36,10 @@ def main(args: argparse.Namespace) -> int:
     # function-level: these load the model (mesa) and pandas, which `--help` does not need
     from ..analysis.report import write_report
     from ..analysis.summary import summarise
+    from ..calibration.smc import Folder
     from ..experiment.folder import SweepFolder
 
-    if (args.folder / "calibration.json").is_file():
+    if Folder(args.folder).summary.is_file():
         from ..calibration.report import rewrite
 
         print(f"wrote {rewrite(args.folder)}")

@@ -76,7 +76,7 @@ def run_task(task: Task) -> RunResult:
         run = metrics.run_metrics(series, model.state, model.steps)
         values = metrics.run_values(series, run)
     except Exception as err:  # a failing run is recorded, the sweep goes on
-        return failed(task, _one_line(err), time.perf_counter() - start)
+        return failed(task, one_line(err), time.perf_counter() - start)
     row = _identity(task) | {"status": "ok", "error": None, "steps": model.steps}
     row |= {"wall_time_s": time.perf_counter() - start} | values
     records = {name: _identified(frame, task) for name, frame in model.records().items()}
@@ -169,7 +169,7 @@ def _numbered(fn: Callable[[Any], Any], i: int, item: Any) -> tuple[int, Any]:
     return i, fn(item)
 
 
-def _one_line(err: Exception) -> str:
+def one_line(err: Exception) -> str:
     """The error as one line: its type, message and where it was raised."""
     if isinstance(err, ScenarioError):
         text = "; ".join(err.messages)
