@@ -64,6 +64,15 @@ class End(Term):
     CLOSED = 4, "closed"  # a startup whose founders gave up (lifecycle.closures)
 
 
+class TieType(Term):
+    """What a partnership is for (partnerships.py): research together, share data and
+    resources, or agree on a field's standard."""
+
+    JOINT_RD = 0, "joint R&D"
+    SHARING = 1, "sharing"
+    STANDARD = 2, "standard"
+
+
 class IPStatus(Term):
     """What an innovator did with an innovation."""
 

@@ -175,7 +175,16 @@ def test_every_schema_parameter_is_read_by_the_model(monkeypatch):
     jam = {"participants": 20, "duration": 2}
     challenge = {"sponsor": "corporate", "duration": 3}
     variants = [
-        {"governance.sandbox": True, "governance.adaptive": True, "steps": 40},
+        {
+            "governance.sandbox": True,
+            "governance.adaptive": True,
+            "steps": 40,
+            "users.communities": 1,
+            "brokers.accelerator_cohort": 5,
+            "brokers.accelerator_runner": "investor",
+            "brokers.platform_use": 0.05,
+            "brokers.tto_matches": 2,
+        },
         {
             "steps": 20,
             "events": [

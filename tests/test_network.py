@@ -86,9 +86,12 @@ def test_partner_limits_differ_by_kind_and_hold(default_states):
 
 
 def test_preferential_attachment_makes_hubs(default_states):
-    """Paired seeds: visibility and reputation make degree more unequal, also among corporates."""
-    on = default_states
-    off = [run(seed, **NO_FAME).state for seed in SEEDS]
+    """Paired seeds: visibility and reputation make degree more unequal, also among corporates.
+    The largest degree of a small network is noisy (a university can become a hub by chance),
+    so the means are over six seeds."""
+    more = (4, 5, 6)
+    on = default_states + [run(seed).state for seed in more]
+    off = [run(seed, **NO_FAME).state for seed in SEEDS + more]
     on_stats = [network_stats(s) for s in on]
     off_stats = [network_stats(s) for s in off]
     for key in ("gini", "max_over_mean"):

@@ -49,7 +49,7 @@ def test_records_agree_with_the_step_metrics(path):
     assert bought.sum() == total["startups_acquired"]  # incumbents bought are corporates
     assert actors["ipo_step"].notna().sum() == total["startups_ipo"]
     assert len(ties) == total["ties_formed"]
-    assert ties["reason"].isin(["stale", "distrust"]).sum() == total["ties_dissolved"]
+    assert ties["reason"].isin(["stale", "distrust", "expired"]).sum() == total["ties_dissolved"]
     assert np.isclose(invest["proceeds"].sum(), total["vc_returned"])
     assert (inn["partner"] >= 0).sum() == total["joint_innovations"]
     assert ties["joint_innovations"].sum() == total["joint_innovations"]
@@ -84,7 +84,8 @@ def test_records_hold_what_they_promise():
     paid = exits.groupby(["step", "startup"]).agg(total=("amount", "sum"), price=("price", "first"))
     assert np.allclose(paid["total"], paid["price"])  # owners and founders share the price
     assert (ties["formed"] <= ties["ended"].fillna(np.inf)).all()
-    assert set(ties["reason"]) <= {"stale", "distrust", "partner left", "alive at end"}
+    ended = {"stale", "distrust", "expired", "partner left", "alive at end"}
+    assert set(ties["reason"]) <= ended
 
 
 def test_deals_know_their_outcome_and_multiple():

@@ -50,6 +50,7 @@ SCALED = (
     "population.regulator.budget",
     "governance.public_allocation",
     "calls.budget",
+    "brokers.accelerator_cohort",
     "entry.rate",
 )
 

@@ -160,7 +160,7 @@ def _place(
     parts: list[Any] = []
     alternative = bad_key = False
     for item in loc:
-        node = unwrap(node)
+        node = _present(unwrap(node))
         origin, args = typing.get_origin(node), typing.get_args(node)
         if item == "[key]":
             bad_key = True
@@ -181,6 +181,15 @@ def _place(
             parts.append(item)
             node = args[1] if origin is dict else Any
     return parts, model, alternative, bad_key
+
+
+def _present(node: Any) -> Any:
+    """`X | None` read as X: pydantic names no alternative for an optional field."""
+    args = typing.get_args(node)
+    union = typing.get_origin(node) in (typing.Union, types.UnionType)
+    if union and len(args) == 2 and type(None) in args:
+        return unwrap(next(arg for arg in args if arg is not type(None)))
+    return node
 
 
 def _join(parts: Sequence[Any]) -> str:

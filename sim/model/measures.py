@@ -10,7 +10,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..schema import Scenario
-from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin
+from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin, TieType
+from .mechanisms.platforms import platform_mask
 from .state import State
 
 
@@ -161,6 +162,60 @@ def total_capital(state: State) -> float:
     return float(a.capital[: a.n][a.alive[: a.n]].sum())
 
 
+def field_concentration(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per field, from the products' sales in the last market stage by firm (a product's
+    current owner): the leading firm's share, the Herfindahl index of the firms' shares, and
+    whether the field sold anything."""
+    p, fields = state.products, state.fields
+    sold = np.flatnonzero(p.sales[: p.n] > 0)
+    keys, firm = np.unique(p.owner[sold] * fields + p.field[sold], return_inverse=True)
+    firm_sales = np.bincount(firm, p.sales[sold], minlength=len(keys))
+    field = keys % fields
+    total = np.bincount(field, firm_sales, minlength=fields)
+    share = firm_sales / total[field]
+    top = np.zeros(fields)
+    np.maximum.at(top, field, share)
+    return top, np.bincount(field, share**2, minlength=fields), total > 0
+
+
+def top_seller_share(state: State, params: Scenario, platforms_only: bool = False) -> float:
+    """Mean over the fields with sales (only the platform fields, if asked) of the leading
+    firm's share of the field's sales; 0 when there are none."""
+    top, _, sold = field_concentration(state)
+    if platforms_only:
+        sold = sold & platform_mask(params)
+    return float(top[sold].mean()) if sold.any() else 0.0
+
+
+def sales_hhi(state: State) -> float:
+    """Mean over the fields with sales of the Herfindahl index of firms' shares of the
+    field's sales (1: one firm sells everything); 0 when nothing sold."""
+    _, hhi, sold = field_concentration(state)
+    return float(hhi[sold].mean()) if sold.any() else 0.0
+
+
+def ties_of_type(state: State, code: int) -> float:
+    """How many ties are of one TieType."""
+    t = state.ties
+    return float(np.count_nonzero(t.type[: t.n] == code))
+
+
+DOMINANT = 0.5  # a standard whose installed base is half its field's sales is in force
+
+
+def standards_in_force(state: State) -> float:
+    """Fields whose standard has members and an installed base of at least DOMINANT (it has
+    become the field's dominant design)."""
+    t = state.ties
+    held = np.unique(t.field[: t.n][t.type[: t.n] == TieType.STANDARD])
+    return float((state.standard_base[held] >= DOMINANT).sum())
+
+
+def share_of(part: float, whole: float) -> float:
+    """part / whole, 0 when whole is 0."""
+    return part / whole if whole > 0 else 0.0
+
+
 def new_tie_distance(tally) -> float:
     """Mean cognitive distance of the ties formed this month (0 when none formed)."""
     formed = tally.ties_formed
@@ -196,3 +251,37 @@ def innovation_per_public_money(series: dict[str, np.ndarray]) -> float:
     """Innovation value created per unit of public money spent over the run."""
     public = series["public_spend"].sum()
     return float(series["innovation_value"].sum() / public) if public > 0 else float("nan")
+
+
+def mean_solution_quality(series: dict[str, np.ndarray]) -> float:
+    """Mean quality of the problems jams and challenges solved over the run (nan if none)."""
+    solved = series["format_solutions"].sum()
+    return float(series["format_solution_quality"].sum() / solved) if solved > 0 else float("nan")
+
+
+def _survival(state: State, chosen: np.ndarray, start: np.ndarray, steps: int, months: int):
+    """Share of the `chosen` rows, counted from their `start` month, alive, acquired or
+    listed `months` later, among those that started at least `months` before the end."""
+    a = state.actors
+    n = a.n
+    cohort = chosen & (start <= steps - months)
+    if not cohort.any():
+        return float("nan")
+    ended, first = a.ended[:n][cohort], start[cohort]
+    acquired = a.end_reason[:n][cohort] == End.ACQUIRED
+    return float(((ended < 0) | (ended > first + months) | acquired).mean())
+
+
+def startup_survival_2y(state: State, steps: int) -> float:
+    """Share of the startups founded during the run alive or exited 24 months later."""
+    a = state.actors
+    n = a.n
+    was_startup = (a.kind[:n] == Kind.STARTUP) | (a.ipo_step[:n] >= 0)
+    return _survival(state, was_startup & (a.born[:n] >= 1), a.born[:n], steps, 24)
+
+
+def accelerated_survival_2y(state: State, steps: int) -> float:
+    """Share of the accelerated startups alive or exited 24 months after admission (nan
+    without an accelerator)."""
+    at = state.actors.accelerated_at[: state.actors.n]
+    return _survival(state, at >= 0, at, steps, 24)

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from ..schema import Scenario
-from ..vocabulary import Kind
+from ..vocabulary import Kind, TieType
 from . import measures
 from .state import State
 
@@ -78,6 +78,7 @@ INNOVATIONS = "innovations / month"
 KNOWLEDGE = "knowledge (level, 0 to 1)"
 STARTUPS = "startup events / month"
 NETWORK = "network structure"
+TIES = "partnerships by type"
 # fmt: off
 REGISTRY: tuple[Metric, ...] = (
     # the reference design's step metrics, in its order
@@ -119,6 +120,16 @@ REGISTRY: tuple[Metric, ...] = (
     level("corporates_alive", "corporates alive",
           lambda m: measures.alive(m.state, Kind.CORPORATE)),
     level("ties", "partnerships", lambda m: float(m.state.ties.n)),
+    level("joint_rd_ties", "joint R&D partnerships",
+          lambda m: measures.ties_of_type(m.state, TieType.JOINT_RD), panel=TIES),
+    level("sharing_ties", "data and resource sharing partnerships",
+          lambda m: measures.ties_of_type(m.state, TieType.SHARING), panel=TIES),
+    level("standard_ties", "standards consortium memberships (ties)",
+          lambda m: measures.ties_of_type(m.state, TieType.STANDARD), panel=TIES),
+    level("standards_in_force", "fields where a standard holds half the sales",
+          lambda m: measures.standards_in_force(m.state)),
+    level("standard_sales_share", "share of product sales under a standard",
+          lambda m: measures.share_of(m.tally.standard_sales, m.tally.product_revenue), "share"),
     level("active_products", "products on the market", lambda m: m.tally.active_products),
     level("total_capital", "capital held", lambda m: measures.total_capital(m.state), "$M",
           never_negative=False),
@@ -132,6 +143,15 @@ REGISTRY: tuple[Metric, ...] = (
           lambda m: measures.degree_gini(m.network)),
     level("clustering_vs_random", "clustering relative to a random network of equal density",
           lambda m: measures.clustering_vs_random(m.network), "times"),
+    level("user_engagement", "users engaged in idea communities (mean over fields)",
+          lambda m: float(m.state.engagement.mean()), "share"),
+    level("top_seller_share", "leader's share of sales (mean over fields)",
+          lambda m: measures.top_seller_share(m.state, m.params), "share", headline=True),
+    level("platform_top_share",
+          "leader's share of sales (mean over platform fields)",
+          lambda m: measures.top_seller_share(m.state, m.params, platforms_only=True), "share"),
+    level("sales_hhi", "sales concentration by firm (Herfindahl index, mean over fields)",
+          lambda m: measures.sales_hhi(m.state)),
     # ... and more flows during it
     flow("startup_innovations", "innovations by startups"),
     flow("corporate_innovations", "innovations by corporates"),
@@ -158,12 +178,29 @@ REGISTRY: tuple[Metric, ...] = (
     flow("challenge_submissions", "challenge submissions"),
     flow("challenge_prizes", "challenge prizes", "$M"),
     flow("format_innovations", "innovations within a format's window"),
+    flow("format_solutions", "problems solved by jams and challenges"),
+    flow("format_solution_quality", "quality of the formats' solutions (summed)",
+         "share of the target"),
+    flow("challenge_sponsor_gain", "knowledge corporate sponsors gain from challenges",
+         "knowledge (0-1, mean over the problem's fields)"),
     flow("call_proposals", "proposals to competitive calls"),
     flow("calls_funded", "consortia funded by competitive calls"),
     flow("call_ties_formed", "ties formed by funded consortia"),
     flow("call_funding", "call grants paid", "$M"),
     flow("projects_started", "joint R&D projects started"),
+    flow("standard_sales", "product sales of standards' members in their standard's field", "$M"),
+    flow("knowledge_leaked", "knowledge leaked through sharing ties", "knowledge (0-1 a field)"),
+    flow("partnership_costs", "partnerships' running costs", "$M"),
     flow("policy_changes", "policy changes"),
+    flow("accelerated_startups", "startups admitted to an accelerator"),
+    flow("accelerator_spend", "accelerator stipends and programme costs", "$M"),
+    flow("accelerated_vc_deals", "VC deals with accelerated startups"),
+    flow("brokered_ties", "ties formed through a broker (accelerator, platform)"),
+    flow("tto_licences", "licences sold by technology-transfer offices"),
+    flow("broker_fees", "brokers' fees (platform fees, TTO licences)", "$M"),
+    flow("user_ideas", "users' ideas received by idea communities"),
+    flow("community_innovations", "innovations from users' ideas"),
+    flow("community_cost", "idea community costs", "$M"),
     # once per run
     run("startup_survival_5y", "5-year startup survival",
         lambda r: measures.startup_survival_5y(r.state, r.steps), "share", headline=True),
@@ -171,6 +208,12 @@ REGISTRY: tuple[Metric, ...] = (
         lambda r: measures.time_to_first_product(r.state), "months", headline=True),
     run("innovation_per_public_money", "innovation value per public $",
         lambda r: measures.innovation_per_public_money(r.series), headline=True),
+    run("mean_solution_quality", "mean quality of a jam's or challenge's solution",
+        lambda r: measures.mean_solution_quality(r.series), "share of the target"),
+    run("startup_survival_2y", "2-year startup survival (from founding)",
+        lambda r: measures.startup_survival_2y(r.state, r.steps), "share"),
+    run("accelerated_survival_2y", "2-year survival of accelerated startups (from admission)",
+        lambda r: measures.accelerated_survival_2y(r.state, r.steps), "share"),
 )
 # fmt: on
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}

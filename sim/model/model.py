@@ -12,6 +12,7 @@ from ..vocabulary import KINDS
 from . import metrics, population
 from .agents import AGENT_CLASSES, Actor
 from .mechanisms import (
+    brokers,
     calls,
     entry,
     exchange,
@@ -23,9 +24,11 @@ from .mechanisms import (
     lifecycle,
     market,
     partnering,
+    partnerships,
     projects,
     research,
     takeovers,
+    users,
 )
 from .metrics import Tally
 from .records import NoRecords, Recorder, Records
@@ -65,19 +68,24 @@ class EcosystemModel(mesa.Model):
         partnering.refresh_trust(s, p)  # 3. partnering and trust
         lost = partnering.dissolve(s, p, tally, rec)
         partnering.search(s, p, rng, tally, rec, lost)
+        brokers.run(s, p, rng, tally, rec)  # accelerators, TTOs, the platform (7.18)
         projects.start(s, p, rng, tally)  # joint R&D on some ties
         formats.hold(s, p, rng, tally, rec)  # innovation jams and open challenges
+        partnerships.share(s, p, tally)  # sharing's gains and leaks; standards' patent pools
         exchange.exchange(s, p, tally, rec)  # 4. knowledge exchange and spillovers
         exchange.opportunism(s, p, rng, tally)
         exchange.public_pool(s, p)
         innovations = research.research(s, p, rng, tally)  # 5. research and innovations
+        innovations = users.involve(s, p, rng, innovations, tally)  # idea communities
         formats.attribute(s, innovations, tally)
         frontier.advance(s, p, innovations)  # the state of the art moves
         protection = ip.protect(s, p, rng, innovations, tally)  # 6. patents, secrecy, publication
         launches = market.submit(s, p, innovations)  # 7. market
         market.imitate(s, p, rng, tally)
+        partnerships.settle_standards(s, p, tally)  # installed bases of the fields' standards
         market.sell(s, p, tally, rec)
         finance.costs_and_taxes(s, p, tally)  # 8. finance
+        partnerships.pay(s, p, tally)  # each partnership type's cost
         finance.venture_capital(s, p, rng, tally, rec)
         finance.ipo(s, p, tally, rec)
         takeovers.acquisitions(s, p, rng, tally, rec)

@@ -8,14 +8,15 @@ import networkx as nx
 import numpy as np
 
 from ..files import atomic_write
-from ..vocabulary import KINDS
+from ..vocabulary import KINDS, TieType
 from .state import State
 
 WRITERS = {"gexf": nx.write_gexf, "graphml": nx.write_graphml}
 
 
 def graph(state: State) -> nx.Graph:
-    """The living actors (kind, capital) and their ties (trust: the mean of both sides)."""
+    """The living actors (kind, capital) and their ties (trust: the mean of both sides; type:
+    the partnership type's label)."""
     a, t = state.actors, state.ties
     rows = np.flatnonzero(a.alive[: a.n])
     g = nx.Graph(month=int(state.t))
@@ -26,10 +27,9 @@ def graph(state: State) -> nx.Graph:
         for row, kind, cap in zip(rows.tolist(), kinds, capital, strict=True)
     )
     trust = ((t.trust_ab[: t.n] + t.trust_ba[: t.n]) / 2).tolist()
-    g.add_edges_from(
-        (x, y, {"trust": w})
-        for x, y, w in zip(t.a[: t.n].tolist(), t.b[: t.n].tolist(), trust, strict=True)
-    )
+    types = np.take(TieType.labels(), t.type[: t.n]).tolist()
+    ends = zip(t.a[: t.n].tolist(), t.b[: t.n].tolist(), trust, types, strict=True)
+    g.add_edges_from((x, y, {"trust": w, "type": kind}) for x, y, w, kind in ends)
     return g
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import RecordKind
-from ..vocabulary import KINDS, End, IPStatus, Kind, Origin, Strategy
+from ..vocabulary import KINDS, End, IPStatus, Kind, Origin, Strategy, TieType
 from .flows import Innovations, Launches, Protection
 from .record_tables import Projects, deal_outcomes, knowledge_columns
 from .state import State
@@ -76,7 +76,8 @@ class Recorder:
             self.projects.note(state, rows, running=False)  # a project it started this month
         trust = (t.trust_ab[rows] + t.trust_ba[rows]) / 2
         reason = np.broadcast_to(np.asarray(reason, dtype=object), rows.shape)
-        self._add("ended", id=t.id[rows], step=_at(state, rows), trust=trust, reason=reason)
+        at = _at(state, rows)
+        self._add("ended", id=t.id[rows], step=at, trust=trust, reason=reason, type=t.type[rows])
 
     def investments(self, state, investors, startups, rounds, amounts, pre, stakes) -> None:
         self._add(
@@ -220,6 +221,7 @@ class Recorder:
                 "step": np.nan,
                 "trust": (t.trust_ab[: t.n] + t.trust_ba[: t.n]) / 2,
                 "reason": "alive at end",
+                "type": t.type[: t.n],
             }
         )
         ends = pd.concat([ended, alive], ignore_index=True).set_index("id")
@@ -228,6 +230,7 @@ class Recorder:
         )
         out.insert(3, "kind_a", np.take(KINDS, self.birth_kind[out["a"]]))
         out.insert(4, "kind_b", np.take(KINDS, self.birth_kind[out["b"]]))
+        out["type"] = np.take(TieType.labels(), out["type"].astype(int)).astype(str)  # at its end
         return self.projects.columns(out, tables["innovations"])
 
     def _actors(self, state: State, tables) -> pd.DataFrame:

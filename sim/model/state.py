@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..vocabulary import End, Kind, Strategy
+from ..vocabulary import End, Kind, Strategy, TieType
 from .money import Ledger
 
 
@@ -83,7 +83,10 @@ def actor_table(fields: int, capacity: int) -> Table:
             "first_product": (np.int32, (), -1),  # month of its own first product launch
             "acquirer": (np.int64, (), -1),
             "format_until": (np.int32, (), -1),
+            "accelerated_at": (np.int32, (), -1),  # month admitted to an accelerator (brokers.py)
             "strategy": (np.int8, (), Strategy.INNOVATION),
+            "shared_gain": (np.float64, (), 1.0),  # R&D multiplier from sharing partners
+            "community": (np.bool_, (), False),  # runs an idea community (users.py)
         },
         capacity,
     )
@@ -92,7 +95,9 @@ def actor_table(fields: int, capacity: int) -> Table:
 def tie_table(capacity: int) -> Table:
     """Partnerships a-b: each side's relational trust in the other, and its effective trust
     (relational mixed with structural), refreshed each step. A tie runs a joint R&D project
-    while `project_until` >= the month; `funded` marks a project funded by a competitive call."""
+    while `project_until` >= the month; `funded` marks a project funded by a competitive call.
+    `type` is a TieType (partnerships.py); a standard tie covers `field`; a sharing or standard
+    tie's term runs to `until`."""
     return Table(
         {
             "id": (np.int64, (), -1),
@@ -106,6 +111,9 @@ def tie_table(capacity: int) -> Table:
             "eff_ba": (np.float64, (), 0.0),
             "project_until": (np.int32, (), -1),
             "funded": (np.bool_, (), False),
+            "type": (np.int8, (), TieType.JOINT_RD),  # what the partnership is for
+            "field": (np.int16, (), -1),  # a standard tie's field (-1: none)
+            "until": (np.int32, (), -1),  # last month of a sharing or standard term (-1: none)
         },
         capacity,
     )
@@ -125,8 +133,8 @@ def equity_table(capacity: int) -> Table:
 
 def product_table(capacity: int) -> Table:
     """Products: owner, field, monthly value, launch and end steps, imitation flag, the
-    innovation they came from (-1 for an imitation) and, for a joint project's product, the
-    partner and its share of the revenue."""
+    innovation they came from (-1 for an imitation), for a joint project's product the
+    partner and its share of the revenue, and its installed base, last sales and pull."""
     return Table(
         {
             "owner": (np.int64, (), -1),
@@ -138,6 +146,14 @@ def product_table(capacity: int) -> Table:
             "innovation": (np.int64, (), -1),
             "partner": (np.int64, (), -1),
             "partner_share": (np.float64, (), 0.0),
+            "standard": (
+                np.bool_,
+                (),
+                False,
+            ),  # its owner is in its field's standard (standards.py)
+            "installed": (np.float64, (), 0.0),  # installed base, $M of sales (platforms.py)
+            "sales": (np.float64, (), 0.0),  # revenue in the last market stage, $M/month
+            "pull": (np.float64, (), 0.0),  # its pull on adopters in a platform field
         },
         capacity,
     )
@@ -171,6 +187,9 @@ class State(Ledger):
         self.pool = np.zeros(fields)  # public knowledge, relative to the state of the art
         self.frontier = np.ones(fields)  # each field's state of the art (1 at the start)
         self.field_maturity = np.ones(fields)
+        self.standard_base = np.zeros(fields)  # installed base of each field's standard
+        self.engagement = np.zeros(fields)  # share of users engaged in idea communities
+        self.idea_stock = np.zeros(fields)  # users' ideas waiting to be screened (users.py)
         self.open_ledger()  # sources, sinks and the journal when one is kept
         self.formats: list = []  # formats.RunningJam and RunningChallenge under way
         self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
@@ -273,8 +292,9 @@ class State(Ledger):
         return m / (m + kp.absorptive_half) * (floor + (1 - floor) * effort)
 
     def learning_effort(self, rows: np.ndarray, half: float) -> np.ndarray:
-        """How hard each actor learns this month, in [0, 1): its R&D budget over budget + half."""
-        rd = np.clip(self.actors.rd_budget[rows], 0, None)
+        """How hard each actor learns this month, in [0, 1): its R&D budget (times what sharing
+        partners add, `shared_gain`) over that + half."""
+        rd = np.clip(self.actors.rd_budget[rows], 0, None) * self.actors.shared_gain[rows]
         return rd / (rd + half)
 
     def focus(self, rows: np.ndarray, off_focus: float) -> np.ndarray:

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from .actors import Entry, Population
 from .base import Section
+from .brokers import Brokers
 from .calls import Calls
 from .claims import Claim
 from .events import Challenge, Event, Jam
@@ -27,7 +28,10 @@ from .mechanisms import (
     Partnering,
     Trust,
 )
+from .partnerships import Partnerships
+from .platforms import Platforms
 from .projects import Projects
+from .users import Users
 
 __all__ = [
     "IP",
@@ -58,14 +62,18 @@ class Scenario(Section):
     knowledge: Knowledge = Knowledge()
     partnering: Partnering = Partnering()
     projects: Projects = Projects()
+    partnerships: Partnerships = Partnerships()
     trust: Trust = Trust()
     ip: IP = IP()
     governance: Governance = Governance()
     calls: Calls = Calls()
+    brokers: Brokers = Brokers()
     finance: Finance = Finance()
     market: Market = Market()
+    platforms: Platforms = Platforms()
     lifecycle: Lifecycle = Lifecycle()
     entry: Entry = Entry()
+    users: Users = Users()
     events: list[Event] = Field([], description="timed what-if changes")
     record: list[RecordKind] = Field(
         [], description="agent-level records to keep (sim/model/records.py); none by default"
@@ -88,6 +96,9 @@ class Scenario(Section):
             raise ValueError(
                 f"governance.regulated_fields: got {bad}; fields run from 0 to {self.fields - 1}"
             )
+        bad = [f for f in self.platforms.fields if f >= self.fields]
+        if bad:
+            raise ValueError(f"platforms.fields: got {bad}; fields run from 0 to {self.fields - 1}")
         calls = self.calls
         if max(calls.fields, default=0) >= self.fields or calls.field_count > self.fields:
             raise ValueError(
@@ -97,6 +108,11 @@ class Scenario(Section):
             if event.challenge and event.challenge.fields > self.fields:
                 raise ValueError(
                     f"events[{i}].challenge.fields: got {event.challenge.fields}; "
+                    f"must be <= fields={self.fields}"
+                )
+            if event.jam and event.jam.fields > self.fields:
+                raise ValueError(
+                    f"events[{i}].jam.fields: got {event.jam.fields}; "
                     f"must be <= fields={self.fields}"
                 )
         if self.knowledge.ih_size[1] > self.fields:

@@ -1,4 +1,5 @@
-"""Timed what-ifs: parameter changes, innovation jams and open challenges."""
+"""Timed what-ifs: parameter changes, innovation jams and open challenges, and the kind of
+problem a jam or a challenge works on."""
 
 from __future__ import annotations
 
@@ -11,6 +12,29 @@ from ..vocabulary import KindName as Kind
 from .base import MONTHS, NonNeg, Section, Share
 
 RESEARCH_KINDS: list[Kind] = [kind.label for kind in RESEARCHERS]
+
+
+class Problem(Section):
+    """The kind of problem a jam or a challenge works on: how far it splits into independent
+    parts, how far its fields lie from the insiders' knowledge, how uncertain an attempt is."""
+
+    decomposability: Share = Field(
+        1.0,
+        description="how far the problem splits into independent parts: 1 a modular problem "
+        "whose parts add up and can come from different solvers, 0 a wicked one whose parts "
+        "must be solved together (its value is its weakest part)",
+    )
+    distance: Share | None = Field(
+        None,
+        description="how far the problem's fields lie from the insiders' knowledge (a jam's "
+        "participants, a challenge's sponsor): 0 the fields they know best, 1 those they know "
+        "least; none: fields drawn uniformly at random",
+    )
+    uncertainty: Share = Field(
+        0.0,
+        description="how uncertain an attempt is: a solving unit's result on a part is its "
+        "coverage times (1 - uncertainty * U(0, 1)); 0: the coverage itself",
+    )
 
 
 class Jam(Section):
@@ -26,6 +50,9 @@ class Jam(Section):
         0.6, description="attractiveness above which two participants form a lasting tie"
     )
     cost: NonNeg = Field(0.5, description="$M the regulator pays to hold the jam (public spend)")
+    fields: int = Field(3, ge=1, description="number of technology fields in the jam's problem")
+    level: Share = Field(0.8, description="target knowledge level in those fields")
+    problem: Problem = Field(Problem(), description="the kind of problem the jam works on")
     attribution: int = Field(
         12,
         ge=0,
@@ -45,6 +72,7 @@ class Challenge(Section):
     level: Share = Field(0.8, description="target knowledge level in those fields")
     duration: int = Field(6, ge=1, le=120, description="months until the best solution wins")
     reach: Share = Field(0.3, description="share of able actors that submit a solution")
+    problem: Problem = Field(Problem(), description="the kind of problem posted")
     attribution: int = Field(
         12,
         ge=0,

@@ -81,6 +81,15 @@ LEVERS: dict[str, Lever] = {
     ),
     "grants": Lever("University grants", ("governance.grants",), switch=True),
     "sandbox": Lever("Regulatory sandbox", ("governance.sandbox",), switch=True),
+    "idea_communities": Lever(
+        "Corporates running a user idea community", ("users.communities",), 0, 10, 1
+    ),
+    "accelerator": Lever(
+        "Public accelerator: startups per cohort", ("brokers.accelerator_cohort",), 0, 40, 5
+    ),
+    "platform_share": Lever(
+        "Share of fields that are platform markets", ("platforms.share",), 0, 1, 0.125
+    ),
 }
 
 
@@ -120,6 +129,9 @@ class ClassroomModel(EcosystemModel):
         reputation: bool | None = None,
         grants: bool | None = None,
         sandbox: bool | None = None,
+        idea_communities: int | None = None,
+        accelerator: int | None = None,
+        platform_share: float | None = None,
     ):
         # the lever arguments that were given (Mesa passes each slider as a keyword)
         levers = {k: v for k, v in locals().items() if k in LEVERS and v is not None}

@@ -21,12 +21,13 @@ from PIL import Image
 
 from ..model.metrics import METRICS
 from ..model.state import State
-from ..vocabulary import KINDS, End
+from ..vocabulary import KINDS, End, TieType
 
 KIND_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#7f7f7f")
 KIND_RGBA = to_rgba_array(KIND_COLORS)  # converted once: colour names are slow to convert
 RIM = to_rgba_array(["white", "black"])  # the rim of an actor, of a new startup
 TRUST_LEVELS = np.array([0.15, 0.4, 0.65, 0.9])  # ties are drawn at the nearest of these
+TIE_COLORS = ("0.1", "#17becf", "#8c564b")  # joint R&D, sharing, standard (TieType order)
 RECENT = 6  # months during which a new, failed or acquired startup is marked
 DPI = 80
 
@@ -71,6 +72,7 @@ CHARTS = (
         ("startups_alive", "startups_failed", "startups_acquired"),
         totals=("startups_failed", "startups_acquired"),
     ),
+    Chart("market concentration", ("top_seller_share", "platform_top_share"), unit=True),
 )
 
 
@@ -106,8 +108,8 @@ def png(image: Image.Image) -> bytes:
 
 
 class NetworkPicture(LivePicture):
-    """Actors coloured by kind and sized by capital, ties shaded by trust; startups that
-    entered, failed or were acquired in the last months are marked."""
+    """Actors coloured by kind and sized by capital, ties coloured by type and shaded by
+    trust; startups that entered, failed or were acquired in the last months are marked."""
 
     def __init__(self):
         fig = Figure(figsize=(7.0, 6.6), dpi=DPI)
@@ -115,10 +117,13 @@ class NetworkPicture(LivePicture):
         ax = fig.add_axes((0.0, 0.1, 1.0, 0.84))
         ax.set_axis_off()
         ax.set(xlim=(0, 1), ylim=(0, 1))
-        # ties in four bands of trust, each one path (a line per tie would be slow to build)
+        # ties by type in four bands of trust, each one path (a line per tie is slow to build)
         self.ties = [
-            ax.plot([], [], color="black", alpha=0.05 + 0.5 * level**2, lw=0.2 + 1.3 * level)[0]
-            for level in TRUST_LEVELS
+            [
+                ax.plot([], [], color=c, alpha=0.05 + 0.5 * level**2, lw=0.2 + 1.3 * level)[0]
+                for level in TRUST_LEVELS
+            ]
+            for c in TIE_COLORS
         ]
         self.actors = ax.scatter([], [], zorder=2)
         self.failed = ax.scatter([], [], s=30, marker="x", c="0.35", linewidths=1.2, zorder=3)
@@ -127,7 +132,8 @@ class NetworkPicture(LivePicture):
             LineCollection([], colors="#9467bd", linewidths=1.0, linestyles="--")
         )
         self.title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize="large")
-        self.moving = [*self.ties, self.actors, self.failed, self.bought, self.links, self.title]
+        lines = [line for by_trust in self.ties for line in by_trust]
+        self.moving = [*lines, self.actors, self.failed, self.bought, self.links, self.title]
         handles = [
             Line2D([], [], ls="", marker="o", color=c, label=k)
             for k, c in zip(KINDS, KIND_COLORS, strict=True)
@@ -136,19 +142,26 @@ class NetworkPicture(LivePicture):
             Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="new startup"),
             Line2D([], [], ls="", marker="x", color="0.35", label="failed"),
             Line2D([], [], ls="", marker="P", color="#9467bd", label="acquired"),
-            Line2D([], [], color="black", alpha=0.6, label="tie (darker: more trust)"),
         ]
-        fig.legend(handles=handles, loc="lower center", ncols=3, fontsize="small", frameon=False)
+        handles += [
+            Line2D([], [], color=c, alpha=0.8, label=f"{kind.label} tie")
+            for kind, c in zip(TieType, TIE_COLORS, strict=True)
+        ]
+        handles.append(Line2D([], [], color="0.5", alpha=0.3, label="fainter: less trust"))
+        fig.legend(handles=handles, loc="lower center", ncols=4, fontsize="small", frameon=False)
 
     def png(self, state: State, pos: np.ndarray, title: str) -> bytes:
         """One frame of the network in `state`, with actors at `pos`."""
         a, t = state.actors, state.ties
         trust = (t.trust_ab[: t.n] + t.trust_ba[: t.n]) / 2
         band = np.digitize(trust, (TRUST_LEVELS[1:] + TRUST_LEVELS[:-1]) / 2)
-        for level, line in enumerate(self.ties):
-            pick = band == level
-            ends = [pos[t.a[: t.n][pick]], pos[t.b[: t.n][pick]], np.full((pick.sum(), 2), np.nan)]
-            line.set_data(*np.stack(ends, axis=1).reshape(-1, 2).T)  # a, b, gap, a, b, gap...
+        kind = t.type[: t.n]
+        for code, by_trust in enumerate(self.ties):
+            for level, line in enumerate(by_trust):
+                pick = (band == level) & (kind == code)
+                a_end, b_end = pos[t.a[: t.n][pick]], pos[t.b[: t.n][pick]]
+                ends = [a_end, b_end, np.full((pick.sum(), 2), np.nan)]
+                line.set_data(*np.stack(ends, axis=1).reshape(-1, 2).T)  # a, b, gap, a, b...
 
         n, now = a.n, state.t
         alive = a.alive[:n]

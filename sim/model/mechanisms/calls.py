@@ -17,7 +17,7 @@ from ...vocabulary import KINDS, RESEARCHERS, Kind
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
-from . import governance, partnering
+from . import governance, partnering, partnerships
 
 _RESEARCHER_CODES = np.array([int(kind) for kind in RESEARCHERS])
 
@@ -225,6 +225,7 @@ def _fund(
     tie = tie[tie >= 0] % max(t.n, 1)
     t.project_until[tie] = np.maximum(t.project_until[tie], until)
     t.funded[tie] = True
+    partnerships.make_joint(state, tie)  # a funded project makes the tie joint R&D
 
 
 def _pay_awards(state: State, tally: Tally) -> None:

@@ -79,6 +79,7 @@ def signal(state: State, params: Scenario, rng, funds: np.ndarray, rows: np.ndar
     backed = sp.csr_matrix((np.ones(e.n), (e.owner[: e.n], e.company[: e.n])), shape=(n, n))
     referred = np.asarray((backed @ state.adjacency())[funds, rows]).ravel() > 0
     seen = quality + fin.traction_weight * traction + fin.referral_weight * referred
+    seen += params.brokers.accelerator_signal * (a.accelerated_at[rows] >= 0)  # demo day
     return seen + rng.normal(0, fin.signal_noise, len(rows))
 
 
@@ -134,6 +135,7 @@ def venture_capital(
     a.burn[s] = np.maximum(a.burn[s], ticket / fin.round_months)  # the money pays for growth
     tally.vc_invested += float(ticket.sum())
     tally.vc_deals += len(s)
+    tally.accelerated_vc_deals += int((a.accelerated_at[s] >= 0).sum())
 
 
 def pay_owners(

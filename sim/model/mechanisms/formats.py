@@ -1,11 +1,12 @@
 """Collaboration formats: innovation jams and open challenges, started by scheduled events.
 
 An innovation jam is curated and time-boxed: invited actors of several kinds absorb knowledge
-from one another many-to-many for a few months and may form lasting ties. An open challenge
-posts a prize for the actor closest to a target knowledge profile; the winner's knowledge on
-the problem's fields reaches the sponsor. Formats under way live in `State.formats`
-(`RunningJam`, `RunningChallenge`); innovations of actors within a format's attribution window
-are counted separately.
+from one another many-to-many for a few months and may form lasting ties; at its end the team
+solves its problem with its pooled knowledge. An open challenge posts a problem and a prize:
+the best of the independent submissions wins, and the winner's knowledge on the problem's
+fields reaches the sponsor. How well each solves its problem is in `problems.py`. Formats
+under way live in `State.formats` (`RunningJam`, `RunningChallenge`); innovations of actors
+within a format's attribution window are counted separately.
 """
 
 from __future__ import annotations
@@ -20,24 +21,28 @@ from ..flows import Innovations
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
-from . import partnering
+from . import partnering, problems
 
 PAIR_BUDGET = 2_000_000  # most (pair x field) values scored at once when forming jam ties
 
 
 @dataclass(frozen=True)
 class RunningJam:
-    """A jam under way: its participants, from its first to its last month."""
+    """A jam under way: its participants, from its first to its last month, its problem's
+    fields and the problem's own stream of draws."""
 
     spec: Jam
     rows: np.ndarray
     start: int
     end: int
+    fields: np.ndarray
+    draws: np.random.Generator
 
 
 @dataclass
 class RunningChallenge:
-    """A challenge under way: sponsor, target fields, submitters; the winner at the end."""
+    """A challenge under way: sponsor, target fields, submitters, the problem's own stream of
+    draws; the winner at the end."""
 
     spec: Challenge
     sponsor: int
@@ -45,6 +50,7 @@ class RunningChallenge:
     rows: np.ndarray
     start: int
     end: int
+    draws: np.random.Generator
     winner: int = -1
 
 
@@ -77,14 +83,18 @@ def attribute(state: State, made: Innovations, tally: Tally) -> None:
 
 
 def _start_jam(state: State, rng: np.random.Generator, jam: Jam, tally: Tally) -> None:
-    """Invite participants, charge the organiser and extend the participants' attribution."""
+    """Invite participants, set the problem at its distance from what they know, charge the
+    organiser and extend the participants' attribution."""
     rows = _invite(state, rng, jam)
     end = state.t + jam.duration - 1  # the jam's last month
     a = state.actors
     a.format_until[rows] = np.maximum(a.format_until[rows], end + jam.attribution)
     tally.jam_participants += len(rows)
     tally.public_spend += _charge_regulators(state, jam.cost)
-    state.formats.append(RunningJam(jam, rows, state.t, end))
+    draws = problems.own_stream(rng)  # a jam's problem shifts none of the run's other draws
+    home = a.knowledge[rows].max(axis=0) if len(rows) else np.zeros(state.fields)
+    fields = problems.choose_fields(draws, jam.fields, jam.problem.distance, home)
+    state.formats.append(RunningJam(jam, rows, state.t, end, fields, draws))
 
 
 def _invite(state: State, rng: np.random.Generator, jam: Jam) -> np.ndarray:
@@ -139,7 +149,8 @@ def _run_jam(
     tally: Tally,
     records: Records,
 ) -> None:
-    """One month of a jam: lasting ties in its first month, then many-to-many absorption."""
+    """One month of a jam: lasting ties in its first month, then many-to-many absorption;
+    in its last month the team solves its problem."""
     if not fmt.start <= state.t <= fmt.end:
         return
     rows = fmt.rows[state.actors.alive[fmt.rows]]
@@ -154,6 +165,10 @@ def _run_jam(
     gap = _mean_gap_to_others(k[rows])
     absorb = jam.exchange_rate * state.absorptive(rows, params.knowledge)
     k[rows] = np.clip(k[rows] + absorb[:, None] * gap, 0.0, 1.0)
+    if state.t == fmt.end:
+        team = k[rows][:, fmt.fields]
+        tally.format_solutions += 1
+        tally.format_solution_quality += problems.pooled(fmt.draws, team, jam.level, jam.problem)
 
 
 def _mean_gap_to_others(k: np.ndarray) -> np.ndarray:
@@ -218,7 +233,8 @@ def _jam_ties(
 
 
 def _start_challenge(state: State, rng: np.random.Generator, ch: Challenge, tally: Tally) -> None:
-    """Pick the sponsor and the target fields; able researchers submit with chance `reach`."""
+    """Pick the sponsor and the problem's fields (at their distance from what the sponsor, or
+    for a regulator the region, knows); able researchers submit with chance `reach`."""
     a = state.actors
     if ch.sponsor == "corporate":
         corps = state.rows(Kind.CORPORATE)
@@ -228,19 +244,30 @@ def _start_challenge(state: State, rng: np.random.Generator, ch: Challenge, tall
         sponsor = int(regs[rng.integers(len(regs))]) if len(regs) else -1
     if sponsor < 0:
         return
-    fields = np.sort(rng.choice(state.fields, size=ch.fields, replace=False))
+    draws = problems.own_stream(rng)
+    distance = ch.problem.distance
+    if distance is None:  # uniform, from the run's generator as before problems had a distance
+        fields = np.sort(rng.choice(state.fields, size=ch.fields, replace=False))
+    else:
+        if a.kind[sponsor] in RESEARCHERS:
+            home = a.knowledge[sponsor]
+        else:  # a regulator knows nothing itself: the region's mean knowledge
+            home = a.knowledge[state.rows(RESEARCHERS)].mean(axis=0)
+        fields = problems.choose_fields(draws, ch.fields, distance, home)
     able = state.rows(RESEARCHERS)
     able = able[(able != sponsor) & a.ih[able][:, fields].any(axis=1)]
     submitters = able[rng.random(len(able)) < ch.reach]
     deadline = state.t + ch.duration
     a.format_until[submitters] = np.maximum(a.format_until[submitters], deadline + ch.attribution)
     tally.challenge_submissions += len(submitters)
-    state.formats.append(RunningChallenge(ch, sponsor, fields, submitters, state.t, deadline))
+    state.formats.append(
+        RunningChallenge(ch, sponsor, fields, submitters, state.t, deadline, draws)
+    )
 
 
 def _run_challenge(state: State, fmt: RunningChallenge, tally: Tally) -> None:
-    """At the deadline the closest living submitter wins: the sponsor pays the prize (as much
-    as it holds) and learns the winner's knowledge on the target fields."""
+    """At the deadline the best living submitter wins: the sponsor pays the prize (as much as
+    it holds) and learns the winner's knowledge on the target fields."""
     if state.t != fmt.end:
         return
     a = state.actors
@@ -249,12 +276,11 @@ def _run_challenge(state: State, fmt: RunningChallenge, tally: Tally) -> None:
     if len(rows) == 0 or not a.alive[sponsor]:
         return
     k = a.knowledge[rows][:, fields]
-    if ch.level > 0:
-        quality = (np.minimum(k, ch.level) / ch.level).mean(axis=1)
-    else:  # every submission meets a zero target
-        quality = np.ones(len(rows))
-    winner = int(rows[quality.argmax()])
+    best, quality = problems.contest(fmt.draws, k, ch.level, ch.problem)
+    winner = int(rows[best])
     fmt.winner = winner
+    tally.format_solutions += 1
+    tally.format_solution_quality += quality
     prize = min(ch.prize, max(0.0, float(a.capital[sponsor])))
     if prize > 0:
         state.transfer(np.array([sponsor]), np.array([winner]), np.array([prize]))
@@ -262,6 +288,7 @@ def _run_challenge(state: State, fmt: RunningChallenge, tally: Tally) -> None:
         if a.kind[sponsor] == Kind.REGULATOR:
             tally.public_spend += prize
     if a.kind[sponsor] in RESEARCHERS:
-        a.knowledge[sponsor, fields] = np.maximum(
-            a.knowledge[sponsor, fields], a.knowledge[winner, fields]
-        )
+        before = a.knowledge[sponsor, fields]
+        learnt = np.maximum(before, a.knowledge[winner, fields])
+        a.knowledge[sponsor, fields] = learnt
+        tally.challenge_sponsor_gain += float((learnt - before).mean())

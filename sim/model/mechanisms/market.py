@@ -10,6 +10,7 @@ from ..flows import Innovations, Launches
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
+from . import platforms, standards, users
 
 
 def approval_delay(state: State, params: Scenario, owners: np.ndarray, fields: np.ndarray):
@@ -99,7 +100,8 @@ def current_value(state: State, params: Scenario, products: np.ndarray) -> np.nd
 def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.ndarray:
     """Per product: its share of its field's sales by current value, v / V, of a market that
     grows with the value offered and saturates, demand * V / (1 + crowding * V), V being the
-    current value of the field's active products (a pending one counted as if launched)."""
+    current value of the field's active products (a pending one counted as if launched); in
+    a platform field the shares follow effective values (platforms.py)."""
     p = state.products
     on_market = _active(state)
     active = np.flatnonzero(on_market)
@@ -109,7 +111,10 @@ def monthly_revenue(state: State, params: Scenario, products: np.ndarray) -> np.
     value = current_value(state, params, products)
     field = p.field[products]
     total = offered[field] + np.where(on_market[products], 0.0, value)
+    value = platforms.effective_value(state, params, products, value, total, on_market)
     demand = np.asarray(params.demand_vector())[field]
+    demand = demand * users.demand_factor(state, params)[field]  # engaged users adopt
+    demand = demand * standards.demand_factor(state, params, products)  # standards' pull
     return value * demand / (1 + params.market.crowding * total)
 
 
@@ -156,6 +161,7 @@ def sell(state: State, params: Scenario, tally: Tally, records: Records) -> None
     a.first_product[p.owner[:n][launched & (a.first_product[p.owner[:n]] < 0)]] = state.t
     active = np.flatnonzero(_active(state))
     revenue = monthly_revenue(state, params, active)
+    platforms.adopt(state, params, active, revenue, current_value(state, params, active))
     owners = p.owner[active]
     state.earn(owners, revenue, "product_sales")
     shares = _partner_shares(state, active, revenue)

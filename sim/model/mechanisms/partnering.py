@@ -11,6 +11,7 @@ from ..arrays import mean_over, rank_within
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
+from . import partnerships
 
 
 def kind_matrix(params: Scenario) -> np.ndarray:
@@ -36,19 +37,22 @@ def patience(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
 
 def dissolve(state: State, params: Scenario, tally: Tally, records: Records) -> np.ndarray:
     """End ties without a joint success for longer than the less patient side waits (a
-    running project is waited out), or whose effective trust fell below the floor; returns
-    the actor rows that lost a partner."""
+    running project or a sharing or standard term is waited out), whose term is over
+    (partnerships.expire), or whose effective trust fell below the floor or their type's trust
+    need; returns the actor rows that lost a partner."""
     t = state.ties
     m = t.n
     a, b = t.a[:m], t.b[:m]
     waited = state.t - t.last_success[:m]
     stale = waited > np.minimum(patience(state, params, a), patience(state, params, b))
-    stale &= t.project_until[:m] < state.t
-    distrust = np.minimum(t.eff_ab[:m], t.eff_ba[:m]) < params.trust.floor
-    ending = stale | distrust
+    stale &= (t.project_until[:m] < state.t) & (t.until[:m] < 0)
+    distrust = np.minimum(t.eff_ab[:m], t.eff_ba[:m]) < partnerships.trust_floor(state, params)
+    expired = partnerships.expire(state, params)
+    ending = stale | distrust | expired
     tally.ties_dissolved += int(ending.sum())
     ended = np.flatnonzero(ending)
-    records.ties_ended(state, ended, np.where(distrust[ended], "distrust", "stale"))
+    why = np.select([distrust[ended], expired[ended]], ["distrust", "expired"], "stale")
+    records.ties_ended(state, ended, why)
     lost = np.unique(np.r_[a[ended], b[ended]])  # before keep() compacts a and b
     t.keep(~ending)
     return lost
@@ -253,6 +257,7 @@ def form_ties(
     trust0 = params.trust.initial
     t.trust_ab[rows] = t.trust_ba[rows] = t.eff_ab[rows] = t.eff_ba[rows] = trust0
     t.formed[rows] = t.last_success[rows] = state.t
+    partnerships.choose(state, params, rng, rows)  # joint R&D, sharing or a standard
     tally.ties_formed += len(rows)
     records.ties_formed(state, rows)
     tally.tie_distance_sum += float(cognitive_distance(state, lo, hi).sum())

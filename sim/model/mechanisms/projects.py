@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...schema import Scenario
-from ...vocabulary import RESEARCHERS, Kind
+from ...vocabulary import RESEARCHERS, Kind, TieType
 from ..metrics import Tally
 from ..state import State
 
@@ -28,11 +28,12 @@ class Plans(NamedTuple):
 
 
 def start(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> None:
-    """Ties of two researchers without a project start one with a monthly chance."""
+    """Joint R&D ties of two researchers without a project start one with a monthly chance."""
     pp, t = params.projects, state.ties
     m = t.n
     kind = state.actors.kind
     idle = (t.project_until[:m] < state.t) & _RESEARCHER[kind[t.a[:m]]] & _RESEARCHER[kind[t.b[:m]]]
+    idle &= t.type[:m] == TieType.JOINT_RD  # sharing and standard ties run no projects
     starting = np.flatnonzero(idle & (rng.random(m) < pp.start_rate))
     t.project_until[starting] = state.t + pp.duration - 1
     t.funded[starting] = False

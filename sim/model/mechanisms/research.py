@@ -84,7 +84,8 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     incremental = ~radical[:, None] & ih
     k = np.where(incremental, k + kp.incremental_gain * effort * (1 - k), k)
     quality = mean_over(ih, k)
-    success = rng.random(len(rows)) < _chance(params, solo_money, quality)
+    shared = solo_money * a.shared_gain[rows]  # sharing partners' data and equipment help
+    success = rng.random(len(rows)) < _chance(params, shared, quality)
     value = _values(state, params, rng, quality, ih, radical)
 
     # learning by doing on the IH, forgetting elsewhere; faint fields are lost
