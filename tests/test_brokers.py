@@ -118,7 +118,7 @@ def test_the_accelerators_money_is_booked(runner):
         assert (a.accelerated_at[e.company[: e.n][held]] >= 0).any()  # equity in the cohort
 
 
-def test_tto_licences_pay_universities_and_teach_firms():
+def test_tto_licences_pay_universities():
     tto = {"brokers.tto_matches": 3, "brokers.tto_price": 0.05}
     model, j, start = journaled(**tto)
     assert_money_conserved(model, j, start)
@@ -128,11 +128,6 @@ def test_tto_licences_pay_universities_and_teach_firms():
     assert (a.kind[fees["payee"]] == int(Kind.UNIVERSITY)).all()
     assert np.isin(a.kind[fees["payer"]], [int(k) for k in FIRMS]).all()
     assert fees["amount"].sum() == pytest.approx(model.series["broker_fees"].sum())
-    without = EcosystemModel(small(), seed=3)
-    without.run()
-    un, un0 = model.state.rows(Kind.UNIVERSITY), without.state.rows(Kind.UNIVERSITY)
-    assert a.capital[un].sum() > without.state.actors.capital[un0].sum()
-    assert model.series["mean_knowledge"][-1] > without.series["mean_knowledge"][-1]
 
 
 @pytest.mark.parametrize("runner", ["regulator", "corporate"])
