@@ -75,6 +75,14 @@ def field_type(path: str) -> Any:
     return config.field_type(path, Scenario)
 
 
+def meaning(path: str) -> str:
+    """A scenario parameter's meaning, from its schema description ("" for none)."""
+    *sections, name = path.split(".")
+    node = field_type(".".join(sections)) if sections else Scenario
+    field = node.model_fields.get(name) if config.is_model(node) else None
+    return (field.description or "") if field else ""
+
+
 def event_problems(scenario: Scenario) -> list[Problem]:
     """Apply the events cumulatively in order of `at` and collect what would fail."""
     problems: list[Problem] = []

@@ -19,7 +19,7 @@ LAYERS = (
     {"sim.model"},
     {"sim.experiment"},
     {"sim.analysis"},
-    {"sim.calibration"},
+    {"sim.calibration", "sim.optimization"},
     {"sim.viz"},
     {"sim.cli", "sim"},
 )

@@ -15,6 +15,7 @@ import pandas as pd
 from ..experiment.folder import SweepFolder
 from ..files import atomic_write
 from . import report_sections as section
+from .discovery_output import section as discovery_section
 from .report_findings import findings
 from .report_html import esc, figure
 
@@ -55,6 +56,7 @@ def render(folder: SweepFolder) -> str:
         ),
         section.heatmaps(folder, manifest),
         section.sensitivity(folder, sens),
+        discovery_section(folder.root),
         section.how_to_read(comp, outcomes, manifest),
         section.failures(runs),
         section.details(manifest, runs),

@@ -74,9 +74,22 @@ def compared(manifest: Manifest, runs: pd.DataFrame) -> str:
     steps = months(runs)
     parts.append(
         f"<p>{exp.replications} replication{'s' if exp.replications != 1 else ''} per scenario "
-        f"and design point{f', {steps} months each' if steps else ''}.</p></section>"
+        f"and design point{f', {steps} months each' if steps else ''}.{_warm(exp)}</p>"
+        "</section>"
     )
     return "".join(parts)
+
+
+def _warm(exp) -> str:
+    """What a warm-up did to every run, in words (nothing without one)."""
+    if not exp.warmup:
+        return ""
+    return (
+        f" The first {exp.warmup} months of each replicate ran once, under the baseline; every "
+        "scenario and design point branched from that same state (paired: one starting "
+        "ecosystem), so they differ only after month "
+        f"{exp.warmup}. The warm-ups' checkpoints are in <code>warmup/</code>."
+    )
 
 
 def _ran(runs: pd.DataFrame, scenario: str) -> str:
@@ -355,10 +368,17 @@ def _reproduce(manifest: Manifest, runs: pd.DataFrame) -> str:
     if manifest.experiment_file == "compare":
         files = " ".join(shown_path(s.file) for s in manifest.scenarios.values())
         whole = f"python run.py compare {files}{reps}{steps_option} --seed {exp.seed}"
+        whole += f" --warmup {exp.warmup}" if exp.warmup else ""
     else:
         whole = f"python run.py sweep {manifest.experiment_file}{reps}{steps_option}"
         whole += f" --set seed={exp.seed}"
     one = f"python run.py run SCENARIO --seed SEED{steps_option}"
+    if exp.warmup:  # the replicate's warm-up, then the run from it
+        base = shown_path(manifest.scenarios[manifest.baseline].file)
+        one = (
+            f"python run.py run {base} --seed SEED --save-state-at {exp.warmup} WARMUP_DIR; "
+            f"python run.py run SCENARIO --from-state WARMUP_DIR{steps_option}"
+        )
     one += "".join(f" --set {p}=VALUE" for p in exp.parameters)
     where = "the scenario's file and the seed" + (" and values" if exp.parameters else "")
     return (

@@ -14,8 +14,9 @@ import yaml
 from pyabc.weighted_statistics import weighted_quantile
 
 from ..config import apply_overrides
-from ..config.paths import put, unwrap
+from ..config.paths import put
 from ..files import atomic_write, plain
+from ..scenario import meaning
 from ..schema import Scenario
 from .simulate import SEED
 from .smc import Problem
@@ -64,7 +65,7 @@ def summary(problem: Problem, table: pd.DataFrame, populations: pd.DataFrame) ->
             "prior": prior.prior,
             "low": prior.low,
             "high": prior.high,
-            "meaning": describe(path),
+            "meaning": meaning(path),
         }
     fit = {}
     for name, t in problem.targets.targets.items():
@@ -88,15 +89,6 @@ def summary(problem: Problem, table: pd.DataFrame, populations: pd.DataFrame) ->
             "runs_per_candidate": problem.settings.replications,
         }
     )
-
-
-def describe(path: str) -> str:
-    """A scenario parameter's meaning, from its schema description."""
-    node: Any = Scenario
-    parts = path.split(".")
-    for part in parts[:-1]:
-        node = unwrap(node.model_fields[part].annotation)
-    return node.model_fields[parts[-1]].description or ""
 
 
 def write_calibrated(

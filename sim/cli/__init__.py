@@ -15,6 +15,8 @@ from . import (
     calibrate,
     claims,
     compare,
+    discover,
+    optimize,
     report,
     run,
     slurm_script,
@@ -33,10 +35,12 @@ COMMANDS = (
     aggregate,
     compare,
     report,
+    discover,
     viz,
     validation,
     claims,
     calibrate,
+    optimize,
 )
 
 EXAMPLES = """\
@@ -50,11 +54,13 @@ examples:
   {program} aggregate results/demo
   {program} compare scenarios/baseline.yaml scenarios/strong_ip.yaml --replications 10
   {program} report results/demo
+  {program} discover results/where_strong_ip_fails --where "innovations < baseline"
   {program} viz
   {program} validation --size ci
   {program} claims scenarios/*.yaml --seeds 5
   {program} calibrate scenarios/small.yaml --targets targets/stylized.yaml \\
       --config calibrations/small.yaml
+  {program} optimize experiments/policy_levers.yaml --maximize innovations --minimize public_spend
 
 Exit status: 0 on success, 1 when some runs of a sweep failed (or a validation fact or a
 claim does not hold), 2 on bad input (the problems are printed one per line), 141 when the

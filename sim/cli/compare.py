@@ -45,6 +45,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     compare.add_argument("--steps", type=positive, help="months per run (default: scenario's)")
     compare.add_argument("--seed", type=natural, default=1, help="root seed (default: 1)")
+    compare.add_argument(
+        "--warmup",
+        type=positive,
+        metavar="MONTHS",
+        help="run each replicate's first MONTHS once, under the baseline, and branch every "
+        "scenario from that state",
+    )
     compare.add_argument("--jobs", type=positive, help="worker processes (default: all cores)")
     compare.add_argument("--out", type=Path, help="output folder (default: results/compare-...)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -56,15 +63,22 @@ def main(args: argparse.Namespace) -> int:
     """Run a paired comparison as a sweep and write its report."""
     # function-level: these load the model (mesa) and pandas, which `--help` does not need
     from ..analysis.summary import summarise
+    from ..experiment.comparison import comparison_experiment
     from ..experiment.folder import SweepFolder
-    from ..experiment.spec import comparison_experiment, require_kind
+    from ..experiment.spec import require_kind
     from ..experiment.sweep import run_sweep
     from ..scenario import check_memory
 
     for path in (args.baseline, *args.others):
         require_kind(path, "scenario", "compare")
     loaded = comparison_experiment(
-        args.baseline, args.others, args.replications, args.steps, args.seed, args.record or []
+        args.baseline,
+        args.others,
+        args.replications,
+        args.steps,
+        args.seed,
+        args.record or [],
+        args.warmup,
     )
     out = output_folder(args.out, loaded.experiment.name)
     jobs = args.jobs or os.cpu_count() or 1

@@ -130,6 +130,18 @@ def writable(out: Path) -> bool:
     return True
 
 
+def stopped(out: Path, err: OSError, what: str, done: str, again: str) -> int:
+    """Say in one line that `what` stopped on a system error, that `done` are kept and how to
+    go on; the exit status 2."""
+    why = err.strerror or str(err) or type(err).__name__
+    print(
+        f"{out}: the {what} stopped: {why}; the {done} finished so far are kept: fix that, "
+        f"then rerun the same command to {again}",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def folder_name(name: str) -> str:
     """A scenario or experiment name made safe as a folder name; when characters had to be
     replaced, a short hash of the name keeps it apart from another (`a/b` from `a_b`)."""

@@ -20,6 +20,7 @@ from .options import (
     record_option,
     set_option,
     shard,
+    stopped,
     writable,
 )
 from .sweep_output import command_line, print_outcome, ran
@@ -112,13 +113,7 @@ def main(args: argparse.Namespace) -> int:
         with SweepFolder(out).lock(shard_tag(args.shard)):
             return _sweep(args, loaded, out, jobs)
     except OSError as err:  # a full disk, a lost scheduler: what ran so far is kept
-        why = err.strerror or str(err) or type(err).__name__
-        print(
-            f"{out}: the sweep stopped: {why}; the runs finished so far are kept: fix that, "
-            "then rerun the same command to resume",
-            file=sys.stderr,
-        )
-        return 2
+        return stopped(out, err, "sweep", "runs", "resume")
 
 
 def _sweep(args: argparse.Namespace, loaded: LoadedExperiment, out: Path, jobs: int) -> int:
@@ -162,6 +157,11 @@ def _dry_run(loaded: LoadedExperiment, out: Path) -> int:
         f"{runs['point'].nunique()} design points ({exp.design.kind}) x "
         f"{exp.replications} replications; would write {out}"
     )
+    if exp.warmup:
+        print(
+            f"warm-up: {exp.replications} burn-ins of {exp.warmup} months (one per replicate, "
+            "under the baseline); every run branches from its replicate's"
+        )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(runs.to_string(index=False, max_rows=40))
     return 0

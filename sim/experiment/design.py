@@ -116,6 +116,8 @@ def plan_hash(loaded: LoadedExperiment, runs: pd.DataFrame) -> str:
     }
     if exp.record:  # only when set, so that folders written before records existed still match
         identity["record"] = exp.record
+    if exp.warmup:  # likewise
+        identity["warmup"] = exp.warmup
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 

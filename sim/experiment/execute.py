@@ -38,6 +38,8 @@ class Task:
     steps: int | None
     keep: tuple[str, ...]
     max_seconds: float | None
+    start: dict[str, bytes] | None = None  # a warm-up checkpoint's files (warmup.py)
+    branch: bool = True  # from `start`: under `scenario` (a branch) or its own (False)
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,18 @@ class RunTimeout(Exception):
 
 def run_task(task: Task) -> RunResult:
     """Run one model; never raises for a failing model: the failure is the result."""
-    from ..model.runner import run_model  # the worker's import, not the parent's
+    from ..model.checkpoint import restore  # the worker's imports, not the parent's
+    from ..model.runner import run_from, run_model
 
     start = time.perf_counter()
     try:
         scenario = apply_changes(task.scenario, task.changes) if task.changes else task.scenario
-        model = run_model(scenario, task.seed, task.steps, _deadline(start, task.max_seconds))
+        deadline = _deadline(start, task.max_seconds)
+        if task.start is None:
+            model = run_model(scenario, task.seed, task.steps, deadline)
+        else:
+            branch = scenario if task.branch else None
+            model = run_from(restore(task.start), branch, task.steps, deadline)
         series = model.series
         run = metrics.run_metrics(series, model.state, model.steps)
         values = metrics.run_values(series, run)

@@ -8,7 +8,6 @@ a root seed, and the metrics to keep. Every problem is one line naming file and 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import re
@@ -22,6 +21,7 @@ from ..config import ScenarioError, apply_overrides, is_model, lines, read_mappi
 from ..model.metrics import HEADLINE, PER_RUN, PER_STEP, STEP_METRICS
 from ..scenario import apply_changes, event_problems, field_type, load_scenario, path_problem
 from ..schema import RecordKind, Scenario
+from . import warmup
 
 DesignKind = Literal["grid", "lhs", "sobol", "morris"]
 # more runs than this is a mistake (a grid of 12 parameters x 10 values is 10^12 runs): the
@@ -122,6 +122,18 @@ class Experiment(_Strict):
         {},
         description="dotted scenario paths to vary: a list of values, or {low, high[, num]}",
     )
+    levers: dict[str, list[Any] | Range] = Field(
+        {},
+        description="the policy instruments `optimize` may set: dotted scenario paths, each a "
+        "list of choices or {low, high}",
+    )
+    warmup: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="months of burn-in run once per replicate under the baseline; every "
+        "scenario and design point branches from that state (checkpoint.py)",
+    )
     design: Design = Design()
     replications: int = Field(10, ge=1, le=100_000, description="runs per scenario and point")
     seed: int = Field(20240101, ge=0, strict=True, description="root seed of the experiment")
@@ -142,7 +154,7 @@ class Experiment(_Strict):
     )
     backend: BackendSpec = BackendSpec()
 
-    @field_validator("parameters")
+    @field_validator("parameters", "levers")
     @classmethod
     def _known_paths(cls, parameters: dict[str, Any]) -> dict[str, Any]:
         for path, values in parameters.items():
@@ -293,6 +305,8 @@ def experiment_from_data(
         raise ScenarioError(lines(source, problems))
     scenarios, files = _scenarios(source, here, experiment)
     problems = parameter_problems(experiment.parameters, scenarios)
+    problems += parameter_problems(experiment.levers, scenarios, "levers")
+    problems += warmup.problems(experiment, scenarios)
     if problems:
         raise ScenarioError(lines(source, problems))
     return LoadedExperiment(source, experiment, scenarios, files, digest)
@@ -327,10 +341,12 @@ def _scenarios(source: str, here: str, experiment: Experiment) -> tuple[dict[str
     return scenarios, files
 
 
-def parameter_problems(parameters: dict[str, Any], scenarios: dict[str, Scenario]) -> list:
-    """Each value a parameter takes (a list's values; a range's bounds, `low` and `high`) must
-    be valid in every scenario; a problem found in several scenarios is reported once, naming
-    them."""
+def parameter_problems(
+    parameters: dict[str, Any], scenarios: dict[str, Scenario], section: str = "parameters"
+) -> list:
+    """Each value a parameter (or lever) takes (a list's values; a range's bounds, `low` and
+    `high`) must be valid in every scenario; a problem found in several scenarios is reported
+    once, naming them."""
     found: dict[tuple[str, str], list[str]] = {}
     for path, spec in parameters.items():
         if isinstance(spec, list):
@@ -342,7 +358,7 @@ def parameter_problems(parameters: dict[str, Any], scenarios: dict[str, Scenario
                 for inner, why in _value_problem(scenario, path, value):
                     # the value itself, or what it breaks elsewhere (an event, a cross-check)
                     what = why if inner in ("", path) else f"{inner}: {why}"
-                    found.setdefault((f"parameters.{path}{where}", what), []).append(name)
+                    found.setdefault((f"{section}.{path}{where}", what), []).append(name)
     return [
         (where, f"{what} (in scenario{'s' if len(names) > 1 else ''} {', '.join(names)})")
         for (where, what), names in found.items()
@@ -355,32 +371,3 @@ def _value_problem(scenario: Scenario, path: str, value: Any) -> list[tuple[str,
         return event_problems(apply_changes(scenario, {path: value}))
     except ScenarioError as err:  # messages are "path: why"
         return [tuple(m.split(": ", 1)) if ": " in m else ("", m) for m in err.messages]
-
-
-def comparison_experiment(
-    baseline: str,
-    others: list[str],
-    replications: int,
-    steps: int | None,
-    seed: int,
-    record: tuple[str, ...] | list[str] = (),
-) -> LoadedExperiment:
-    """The experiment behind `run.py compare`: the baseline file against the others, the same
-    seeds for every scenario so that differences are paired. Raises ScenarioError."""
-    missing = [f"{p}: no such file" for p in (baseline, *others) if not os.path.isfile(p)]
-    if missing:
-        raise ScenarioError(missing)
-    stems = [Path(p).stem for p in (baseline, *others)]
-    name = "compare-" + "-".join(stems) if len(stems) <= 4 else f"compare-{stems[0]}-{len(others)}"
-    data = {
-        "name": name,
-        "description": f"{stems[0]} against {', '.join(stems[1:])}",
-        "baseline": os.path.abspath(baseline),
-        "scenarios": [os.path.abspath(p) for p in others],
-        "replications": replications,
-        "steps": steps,
-        "seed": seed,
-        "record": list(record),
-    }
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-    return experiment_from_data(data, "compare", os.getcwd(), digest)

@@ -3,6 +3,7 @@ the store makes each result durable. Summarising the folder is analysis's (sim.a
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from ..config import ScenarioError
 from ..files import write_parquet
 from ..model.records import RECORDS
 from ..schema import Scenario
-from . import design
+from . import design, warmup
 from .backends import check_backend, open_backend
-from .execute import Mapper, Task, run_tasks
+from .execute import Mapper, RunResult, Task, run_tasks
+from .execute import failed as failed_run
 from .folder import Invocation, Manifest, ScenarioEntry, SweepFolder, shard_tag, versions
 from .spec import LoadedExperiment
 from .store import Store
@@ -78,10 +80,11 @@ def execute(
     if shard:
         todo = todo[todo["run_id"] % shard[1] == shard[0]]
     failed = ran = 0
+    starts = _warm_ups(loaded, out, todo, mapper, progress)
     last_compact = time.monotonic()
     bar = tqdm(total=len(todo), unit="run", disable=not progress, dynamic_ncols=True)
     try:
-        for result in run_tasks(mapper, _tasks(loaded, todo)):
+        for result in _results(mapper, _tasks(loaded, todo, starts)):
             store.add(result)
             ran += 1
             failed += not result.ok
@@ -120,24 +123,64 @@ def run_sweep(
     return Executed(len(mine), ran, failed, seconds)
 
 
-def _tasks(loaded: LoadedExperiment, todo: pd.DataFrame) -> Iterator[Task]:
+def _warm_ups(
+    loaded: LoadedExperiment, out: Path, todo: pd.DataFrame, mapper: Mapper, progress: bool
+) -> dict[int, dict[str, bytes] | str]:
+    """The warm-up checkpoint of each replicate still to run (none without `warmup:`)."""
+    months = loaded.experiment.warmup
+    if months is None or todo.empty:
+        return {}
+    seeds = todo["seed"].unique().tolist()
+    if progress:
+        print(f"warm-up: {len(seeds)} burn-ins of {months} months", file=sys.stderr)
+    return warmup.starts(loaded.scenarios[loaded.baseline], months, seeds, out, mapper)
+
+
+def _results(mapper: Mapper, tasks: Iterator[Task | RunResult]) -> Iterator[RunResult]:
+    """Each task's result; a task whose warm-up failed comes already as its failed result."""
+    doomed: list[RunResult] = []
+
+    def runnable() -> Iterator[Task]:
+        for task in tasks:
+            if isinstance(task, RunResult):
+                doomed.append(task)
+            else:
+                yield task
+
+    for result in run_tasks(mapper, runnable()):
+        yield from doomed
+        doomed.clear()
+        yield result
+    yield from doomed
+
+
+def _tasks(
+    loaded: LoadedExperiment, todo: pd.DataFrame, starts: dict[int, dict[str, bytes] | str]
+) -> Iterator[Task | RunResult]:
+    """The runs to execute; with a warm-up, each from its replicate's checkpoint (the
+    baseline's own runs without design changes continue it; every other run is a branch)."""
     exp = loaded.experiment
     params = list(exp.parameters)
     keep = tuple(exp.metrics)
     scenarios = {name: _recording(s, exp.record) for name, s in loaded.scenarios.items()}
     for row in todo.to_dict("records"):
-        yield Task(
+        start = starts.get(int(row["seed"]))
+        changes = {p: design.cell_value(row[p]) for p in params}
+        task = Task(
             run_id=int(row["run_id"]),
             name=row["scenario"],
             point=int(row["point"]),
             replicate=int(row["replicate"]),
             seed=int(row["seed"]),
             scenario=scenarios[row["scenario"]],
-            changes={p: design.cell_value(row[p]) for p in params},
+            changes=changes,
             steps=exp.steps,
             keep=keep,
             max_seconds=exp.max_run_seconds,
+            start=start if isinstance(start, dict) else None,
+            branch=bool(changes) or row["scenario"] != loaded.baseline,
         )
+        yield failed_run(task, start) if isinstance(start, str) else task
 
 
 def _recording(scenario: Scenario, kinds: list[str]) -> Scenario:

@@ -11,6 +11,7 @@ from ..schema import Scenario
 from ..vocabulary import KINDS
 from . import metrics, population
 from .agents import AGENT_CLASSES, Actor
+from .checkpoint import Checkpoint
 from .mechanisms import (
     brokers,
     calls,
@@ -54,6 +55,22 @@ class EcosystemModel(mesa.Model):
         self._agent_kind = np.empty(0, dtype=np.int8)  # kind of each row's agent, -1 for none
         self._sync_agents()
         self._series: dict[str, list[float]] = {name: [] for name in metrics.PER_STEP}
+
+    @classmethod
+    def resume(cls, start: Checkpoint, params: Scenario | None = None) -> EcosystemModel:
+        """The model at a checkpoint's month, to go on under the checkpoint's own scenario (a
+        continuation, bit for bit) or under `params` (a branch from the same ecosystem)."""
+        model = cls.__new__(cls)
+        mesa.Model.__init__(model, rng=np.random.SeedSequence(start.seed))
+        model.rng, model.steps, model.seed = start.rng, start.month, start.seed
+        model.random.setstate(start.python_random)
+        model.params = start.scenario if params is None else params
+        model.state = start.state
+        model.recorder = NoRecords()  # checkpoint.capture refuses runs that keep records
+        model._agent_of, model._agent_kind = [], np.empty(0, dtype=np.int8)
+        model._sync_agents()
+        model._series = {name: list(values) for name, values in start.series.items()}
+        return model
 
     def step(self) -> None:
         """One month, in the order of the reference design. Every stage adds to this month's

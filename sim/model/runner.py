@@ -6,7 +6,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from ..scenario import apply_changes
 from ..schema import Scenario
+from .checkpoint import Checkpoint
+from .mechanisms import governance
 from .model import EcosystemModel
 
 
@@ -24,6 +27,34 @@ def run_model(
         if after_step is not None:
             after_step(model)
     return model
+
+
+def run_from(
+    start: Checkpoint,
+    scenario: Scenario | None = None,
+    steps: int | None = None,
+    after_step: Callable[[EcosystemModel], None] | None = None,
+) -> EcosystemModel:
+    """Go on from a checkpoint to `steps` months in all (default: the scenario's): under the
+    checkpoint's own parameters (None: the run continues bit for bit), or as a branch under
+    `scenario` in force at the checkpoint's month (branch_params)."""
+    params = None if scenario is None else branch_params(scenario, start.month)
+    model = EcosystemModel.resume(start, params)
+    total = (params or start.scenario).steps if steps is None else steps
+    for _ in range(total - start.month):
+        model.step()
+        if after_step is not None:
+            after_step(model)
+    return model
+
+
+def branch_params(scenario: Scenario, month: int) -> Scenario:
+    """`scenario` as in force at the end of `month`: its parameter events dated up to then
+    applied in order (they ran in the warm-up; its formats' events did too, see warmup.py)."""
+    for t in range(month + 1):
+        for changes in governance.due_changes(scenario, t):
+            scenario = apply_changes(scenario, changes)
+    return scenario
 
 
 def run_scenario(
