@@ -98,7 +98,7 @@ def cases(folder: SweepFolder, condition: Condition, scenario: str | None) -> Ca
     """The cases of a sweep folder for `condition`. Raises ScenarioError when the sweep varies
     nothing, the scenario is unknown or ambiguous, or no point or every point meets it."""
     manifest = folder.read_manifest()
-    params = [p for p in manifest.parameters]
+    params = list(manifest.parameters)
     if not params:
         raise ScenarioError(
             [f"{folder.root}: the sweep varies no parameter; discovery needs an LHS, Sobol, "

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.folder import Manifest, SweepFolder
-from ..experiment.spec import Range
+from ..experiment.spec import Experiment, Range
 from ..model.metrics import SUMMED
 from .aggregate import quantile
 from .report_html import cell, effect_word, esc, flat, img, label, num, pct, show, table
@@ -80,7 +80,7 @@ def compared(manifest: Manifest, runs: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def _warm(exp) -> str:
+def _warm(exp: Experiment) -> str:
     """What a warm-up did to every run, in words (nothing without one)."""
     if not exp.warmup:
         return ""

@@ -84,7 +84,7 @@ def execute(
     last_compact = time.monotonic()
     bar = tqdm(total=len(todo), unit="run", disable=not progress, dynamic_ncols=True)
     try:
-        for result in _results(mapper, _tasks(loaded, todo, starts)):
+        for result in _results(loaded, todo, starts, mapper):
             store.add(result)
             ran += 1
             failed += not result.ok
@@ -136,27 +136,23 @@ def _warm_ups(
     return warmup.starts(loaded.scenarios[loaded.baseline], months, seeds, out, mapper)
 
 
-def _results(mapper: Mapper, tasks: Iterator[Task | RunResult]) -> Iterator[RunResult]:
-    """Each task's result; a task whose warm-up failed comes already as its failed result."""
-    doomed: list[RunResult] = []
-
-    def runnable() -> Iterator[Task]:
-        for task in tasks:
-            if isinstance(task, RunResult):
-                doomed.append(task)
-            else:
-                yield task
-
-    for result in run_tasks(mapper, runnable()):
-        yield from doomed
-        doomed.clear()
-        yield result
-    yield from doomed
+def _results(
+    loaded: LoadedExperiment,
+    todo: pd.DataFrame,
+    starts: dict[int, dict[str, bytes] | str],
+    mapper: Mapper,
+) -> Iterator[RunResult]:
+    """Every run's result: first those whose warm-up failed (failed runs, not run), then the
+    others as the backend finishes them."""
+    lost = todo["seed"].isin([seed for seed, s in starts.items() if isinstance(s, str)])
+    for task in _tasks(loaded, todo[lost], starts):
+        yield failed_run(task, starts[task.seed])
+    yield from run_tasks(mapper, _tasks(loaded, todo[~lost], starts))
 
 
 def _tasks(
     loaded: LoadedExperiment, todo: pd.DataFrame, starts: dict[int, dict[str, bytes] | str]
-) -> Iterator[Task | RunResult]:
+) -> Iterator[Task]:
     """The runs to execute; with a warm-up, each from its replicate's checkpoint (the
     baseline's own runs without design changes continue it; every other run is a branch)."""
     exp = loaded.experiment
@@ -166,7 +162,7 @@ def _tasks(
     for row in todo.to_dict("records"):
         start = starts.get(int(row["seed"]))
         changes = {p: design.cell_value(row[p]) for p in params}
-        task = Task(
+        yield Task(
             run_id=int(row["run_id"]),
             name=row["scenario"],
             point=int(row["point"]),
@@ -180,7 +176,6 @@ def _tasks(
             start=start if isinstance(start, dict) else None,
             branch=bool(changes) or row["scenario"] != loaded.baseline,
         )
-        yield failed_run(task, start) if isinstance(start, str) else task
 
 
 def _recording(scenario: Scenario, kinds: list[str]) -> Scenario:

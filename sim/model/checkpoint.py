@@ -16,6 +16,7 @@ The files, each listed with its SHA-256 in checkpoint.json:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -32,6 +33,7 @@ import numpy as np
 from ..config import ScenarioError
 from ..schema import Challenge, Jam, Scenario
 from .metrics import PER_STEP
+from .records import NoRecords
 from .state import State, Table
 
 FORMAT = "ecosim-checkpoint"
@@ -61,6 +63,7 @@ class Checkpoint:
     python_random: tuple
 
 
+@functools.cache
 def package_version() -> str:
     try:
         return metadata.version("innovation-ecosystem-sim")
@@ -68,6 +71,7 @@ def package_version() -> str:
         return "unknown"
 
 
+@functools.cache  # a worker checks it for every run it resumes
 def fingerprint() -> str:
     """What identifies the model's state layout: every table's columns and dtypes, the State's
     attributes and the per-step metrics. A checkpoint with another fingerprint is refused."""
@@ -87,7 +91,7 @@ def fingerprint() -> str:
 # --- capture -----------------------------------------------------------------------------
 def capture(model: Any) -> dict[str, bytes]:
     """The model's state as the checkpoint's files, by name (in memory, for a worker to send)."""
-    if model.state.journal is not None or model.recorder.__class__.__name__ != "NoRecords":
+    if model.state.journal is not None or not isinstance(model.recorder, NoRecords):
         raise ScenarioError(
             [
                 "record: a run that keeps agent-level records (or a money journal) cannot be "

@@ -22,11 +22,7 @@ def run_model(
     """Build the model and step it `steps` months (default: the scenario's), calling
     `after_step(model)` after every month; an exception it raises stops the run."""
     model = EcosystemModel(scenario, seed=seed)
-    for _ in range(scenario.steps if steps is None else steps):
-        model.step()
-        if after_step is not None:
-            after_step(model)
-    return model
+    return advance(model, scenario.steps if steps is None else steps, after_step)
 
 
 def run_from(
@@ -41,7 +37,15 @@ def run_from(
     params = None if scenario is None else branch_params(scenario, start.month)
     model = EcosystemModel.resume(start, params)
     total = (params or start.scenario).steps if steps is None else steps
-    for _ in range(total - start.month):
+    return advance(model, total - start.month, after_step)
+
+
+def advance(
+    model: EcosystemModel, months: int, after_step: Callable[[EcosystemModel], None] | None
+) -> EcosystemModel:
+    """Step the model `months` months, calling `after_step(model)` after each (an exception
+    it raises stops the run)."""
+    for _ in range(months):
         model.step()
         if after_step is not None:
             after_step(model)
