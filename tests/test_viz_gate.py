@@ -30,12 +30,12 @@ def free_port() -> int:
 
 
 def answer(url: str, cookie: str = "") -> tuple[int, str, str]:
-    """(status, body, set-cookie) of a GET of `url`."""
+    """(status, body, its set-cookie headers) of a GET of `url`."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read().decode(errors="replace")
-            return response.status, body, response.headers.get("set-cookie", "")
+            return response.status, body, "; ".join(response.headers.get_all("set-cookie") or [])
     except urllib.error.HTTPError as refused:
         return refused.code, refused.read().decode(errors="replace"), ""
 
@@ -97,12 +97,12 @@ def test_a_class_beyond_loopback_admits_the_code_and_the_teacher_only(tmp_path):
         assert answer(f"{base}/static/main-vuetify.js")[0] == 403
         # the code, typed in lower case with a space, lets a student in and sets a cookie
         status, _, cookie = answer(f"{base}/join?code={code[:3].lower()}+{code[3:].lower()}")
-        assert status == 200 and cookie.startswith(f"sim_viz_code={code};")
+        assert status == 200 and f"sim_viz_code={code};" in cookie
         assert answer(f"{base}/join", cookie=f"sim_viz_code={code}")[0] == 200
         assert answer(f"{base}/", cookie="sim_viz_code=ABCDEF")[0] == 403
         # the teacher's address
         status, _, cookie = answer(f"{base}/?token={token}")
-        assert status == 200 and cookie.startswith(f"sim_viz_token={token};")
+        assert status == 200 and f"sim_viz_token={token};" in cookie
     finally:
         stop(server)
     assert "Traceback" not in (tmp_path / "log").read_text()
@@ -138,3 +138,31 @@ def test_viz_modes_are_exclusive_and_a_bad_page_is_refused():
         env={"SIM_VIZ_APP": "os", "PATH": "/usr/bin"},
     )
     assert done.returncode == 2 and "must be one of sim.viz.app" in done.stderr
+
+
+def test_a_student_types_the_code_in_a_browser_and_the_join_page_opens(tmp_path):
+    from playwright.sync_api import sync_playwright
+    from support import CHROMIUM_ARGS, chromium
+
+    executable = chromium()
+    port = free_port()
+    server = start_class(port, tmp_path / "log")
+    code = re.search(r"with the join code ([A-Z0-9]{6})\b", (tmp_path / "log").read_text())[1]
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            outsider, student = browser.new_context(), browser.new_context()
+            refused = outsider.new_page()
+            refused.goto(f"http://127.0.0.1:{port}/join")
+            refused.fill("input[name=code]", "ZZZZZZ")
+            refused.click("button")
+            refused.get_by_text("not this class's").wait_for(timeout=10_000)
+            page = student.new_page()
+            page.goto(f"http://127.0.0.1:{port}/join")
+            page.fill("input[name=code]", code.lower())
+            page.click("button")
+            page.get_by_label("Your name").wait_for(timeout=120_000)  # Solara, websocket and all
+            assert "Your name" not in refused.content()
+            browser.close()
+    finally:
+        stop(server)
