@@ -83,13 +83,16 @@ def main(args: argparse.Namespace) -> int:
     env.setdefault("SOLARA_CHECK_HOOKS", "off")  # its warnings concern Mesa's code, not a user's
     # the page loads its libraries through the server, which has them from solara-assets
     env.setdefault("SOLARA_ASSETS_PROXY", "true")
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # a class may well be offline
     env.pop(TOKEN_ENV, None)
     env.pop(CODE_ENV, None)
+    env.pop("SIM_VIZ_JOIN", None)
     beyond = not _loopback(args.host)
     if beyond:
         env[TOKEN_ENV] = secrets.token_urlsafe(16)
     if args.participatory:
         env[CODE_ENV] = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
+        env["SIM_VIZ_JOIN"] = f"http://{_shown_host(args.host)}:{args.port}/join"  # on screen
     env["SIM_VIZ_BANNER"] = _banner(args, shown, env.get(TOKEN_ENV), env.get(CODE_ENV))
     local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else _shown_host(args.host)
     token = f"?token={env[TOKEN_ENV]}" if beyond else ""
