@@ -18,13 +18,25 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image
 from support import CHROMIUM_ARGS, chromium
 
 from sim.model.model import EcosystemModel
 from sim.scenario import load_scenario, path_problem
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel, lever_values, parse_settings
-from sim.viz.drawing import CHARTS, ChartPicture, ChartsPicture, NetworkPicture
+from sim.viz.drawing import (
+    CHARTS,
+    KIND_COLORS,
+    ChartPicture,
+    ChartsPicture,
+    NetworkPicture,
+    actor_name,
+)
+from sim.viz.layout import ASPECT
+from sim.viz.pair import PAIR_CHARTS
+from sim.viz.style import KIND_WORDS, NOBODY, TIE_WORDS, actor_row, best_connected
+from sim.vocabulary import Kind, TieType
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSROOM = load_scenario(SCENARIOS / "classroom.yaml")
@@ -123,7 +135,7 @@ def test_layout_moves_actors_a_little_and_keeps_them_on_the_canvas():
         model.step()
         pos = model.layout.pos
         assert len(pos) == model.state.actors.n  # every actor that ever lived has a place
-        assert pos.min() >= 0 and pos.max() <= 1
+        assert pos.min() >= 0 and pos[:, 0].max() <= ASPECT and pos[:, 1].max() <= 1
         alive = np.flatnonzero(model.state.actors.alive[: len(before)])
         moved = np.linalg.norm(pos[alive] - before[alive], axis=1)
         assert moved.max() < 0.05  # nudged, not laid out anew
@@ -155,6 +167,69 @@ def test_a_chart_scale_fits_the_data_and_grows_when_outgrown():
     unit = ChartPicture(next(c for c in CHARTS if c.unit), months=24)
     unit.update({name: [0.5] for name, _, _ in unit.chart.lines})
     assert unit.ax.get_ylim() == (0, 1)
+
+
+def test_every_chart_has_axis_labels_in_words_with_units():
+    for chart in (*CHARTS, *PAIR_CHARTS):
+        axes = ChartPicture(chart, months=120).ax
+        assert axes.get_xlabel() == "month" and axes.get_ylabel() == chart.axis != ""
+    units = {chart.axis for chart in CHARTS}
+    assert {"innovations per month", "$M per month", "share (0–1)"} <= units
+
+
+@pytest.fixture(scope="module")
+def month_30() -> ClassroomModel:
+    """The classroom scenario at month 30, when its network is already a tangle of ties."""
+    model = ClassroomModel()
+    for _ in range(30):
+        model.step()
+    return model
+
+
+def test_the_layout_is_wider_than_tall_with_the_kinds_side_by_side(month_30):
+    a = month_30.state.actors
+    rows = np.flatnonzero(a.alive[: a.n] & (a.max_partners[: a.n] > 0))
+    x, y = month_30.layout.pos[rows].T
+    assert np.ptp(x) > 0.8 * ASPECT and np.ptp(x) > 1.5 * np.ptp(y)
+    kinds = a.kind[rows]
+    left_to_right = [x[kinds == k].mean() for k in (Kind.UNIVERSITY, Kind.STARTUP, Kind.CORPORATE)]
+    assert left_to_right == sorted(left_to_right)
+
+
+def _pixels(frame: bytes, color: str | None = None) -> int:
+    """How many pixels of `frame` are `color` (give or take a little), or not white."""
+    rgb = np.asarray(Image.open(io.BytesIO(frame)).convert("RGB")).astype(int)
+    if color is None:
+        return int((rgb.sum(-1) < 3 * 250).sum())
+    return int((np.abs(rgb - np.array(to_rgb(color)) * 255).sum(-1) < 12).sum())
+
+
+def test_the_network_shows_the_chosen_kinds_and_tie_types_only(month_30):
+    state, pos = month_30.state, month_30.layout.pos
+    picture = NetworkPicture(legend="none")
+    every = picture.png(state, pos, "t")
+    no_startups = picture.png(state, pos, "t", kinds=[k for k in Kind if k != Kind.STARTUP])
+    startup_blue = KIND_COLORS[Kind.STARTUP]
+    assert _pixels(every, startup_blue) > 200 and _pixels(no_startups, startup_blue) == 0
+    no_ties = picture.png(state, pos, "t", ties=[])
+    sharing = picture.png(state, pos, "t", ties=[TieType.SHARING])
+    assert _pixels(no_ties) < _pixels(sharing) < _pixels(every)
+
+
+def test_following_an_actor_fades_all_but_its_ego_network(month_30):
+    state, pos = month_30.state, month_30.layout.pos
+    hub = best_connected(state, 1)[0]
+    assert actor_row(state, actor_name(state, hub)) == hub
+    assert actor_row(state, "corporate 9999") is None and actor_row(state, NOBODY) is None
+    picture = NetworkPicture(legend="none")
+    every = picture.png(state, pos, "t")
+    ego = picture.png(state, pos, "t", ego=hub)
+    startup_blue = KIND_COLORS[Kind.STARTUP]  # at full strength: the hub's partners only
+    t = state.ties
+    partners = {*t.b[: t.n][t.a[: t.n] == hub], *t.a[: t.n][t.b[: t.n] == hub]}
+    assert 0 < _pixels(ego, startup_blue) < _pixels(every, startup_blue) / 2
+    assert picture.ego_label.get_text() == f"{actor_name(state, hub)}: {len(partners)} ties"
+    assert picture.png(state, pos, "t") == every  # following nobody again: as before
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -231,15 +306,57 @@ def images(page) -> list[str]:
     )
 
 
-def wait_for_new(page, old: list[str], timeout: float = 30) -> list[str]:
-    """Wait until both pictures are shown and each differs from `old` (if given)."""
+def wait_for_new(page, old: list[str], timeout: float = 30, count: int = 2) -> list[str]:
+    """Wait until all `count` pictures are shown and each differs from `old` (if given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = images(page)
-        if len(now) == 2 and not set(now) & set(old):
+        if len(now) == count and not set(now) & set(old):
             return now
         time.sleep(0.1)
     raise AssertionError(f"the pictures did not appear or change: {images(page)}")
+
+
+def wait_for_network(page, old: list[str], timeout: float = 30) -> list[str]:
+    """Wait until the network picture (the first) differs from that of `old`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = images(page)
+        if now and now[0] != old[0]:
+            return now
+        time.sleep(0.1)
+    raise AssertionError("the network picture did not change")
+
+
+def reset_until(page, shown, tries: int = 3) -> None:
+    """Press Reset until `shown` is on the page: a slider moved just before may reach the
+    server after the press (the browser sends a slider's value a moment later)."""
+    from playwright.sync_api import TimeoutError as NotYet
+
+    for _ in range(tries):
+        page.get_by_role("button", name="Reset").click()
+        try:
+            shown.wait_for(state="attached", timeout=10_000)
+            return
+        except NotYet:
+            continue
+    raise AssertionError("Reset did not build the ecosystem with the moved lever")
+
+
+PROJECTOR = {"width": 1280, "height": 800}  # a classroom projector's browser window
+
+
+def inside(locator) -> bool:
+    """Whether `locator` is shown whole in the projector's window, without scrolling."""
+    box = locator.bounding_box()
+    return (
+        locator.is_visible()
+        and box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= PROJECTOR["width"]
+        and box["y"] + box["height"] <= PROJECTOR["height"]
+    )
 
 
 @pytest.fixture
@@ -254,7 +371,7 @@ def browser():
 
 
 def open_page(browser, port: int):
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page = browser.new_page(viewport=PROJECTOR)
     return load(page, port)
 
 
@@ -275,7 +392,8 @@ def test_class_demo_page_in_headless_chromium(browser, tmp_path):
         page, failed = open_page(browser, port)
         first = wait_for_new(page, [])  # the network and the charts
         sidebar = page.locator(".v-navigation-drawer")
-        assert sidebar.get_by_text("Startups: 180", exact=True).is_visible()
+        in_use = page.locator(".sim-main")  # what the running ecosystem was built with
+        assert in_use.get_by_text("Startups: 180", exact=True).count() == 1
 
         page.get_by_role("button", name="Step").click()
         page.get_by_text("Month 1 of 120", exact=True).wait_for()
@@ -285,9 +403,9 @@ def test_class_demo_page_in_headless_chromium(browser, tmp_path):
         slider.locator("[role=slider]").focus()
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
-        page.get_by_role("button", name="Reset").click()
+        slider.locator(".v-slider__thumb-label", has_text="200").wait_for()  # on its knob
+        reset_until(page, in_use.get_by_text("Startups: 200", exact=True))
         page.get_by_text("Month 0 of 120", exact=True).wait_for()
-        sidebar.get_by_text("Startups: 200", exact=True).wait_for()
 
         page.get_by_role("button", name="▶").click()
         page.get_by_text(re.compile(r"^Month ([5-9]|\d\d+) of 120$")).wait_for(timeout=60_000)
@@ -300,18 +418,76 @@ def test_class_demo_page_in_headless_chromium(browser, tmp_path):
         more.press("Enter")
         page.get_by_role("button", name="Reset").click()
         page.get_by_text("population.startup.count: got -5; must be >= 0").wait_for()
-        sidebar.get_by_text("Startups: 200", exact=True).wait_for()  # the bad value not used
+        in_use.get_by_text("Startups: 200", exact=True).wait_for(state="attached")  # not -5
         page.get_by_role("button", name="Step").click()
         page.get_by_text("Month 1 of 120", exact=True).wait_for()  # the server carries on
         wait_for_new(page, played)
 
-        page.locator(".v-select").first.click()
+        page.locator(".sim-scenario").click()
         page.get_by_role("option", name="low_trust.yaml").click()
-        sidebar.get_by_text("Initial trust: 0.3", exact=True).wait_for(timeout=60_000)
+        sidebar.locator(".v-input", has=page.get_by_text("Initial trust", exact=True)).locator(
+            ".v-slider__thumb-label", has_text="0.3"
+        ).wait_for(timeout=60_000)
+        in_use.get_by_text("Initial trust: 0.3", exact=True).wait_for(state="attached")
+        page.get_by_role("button", name="Reset").click()  # anew, from the scenario picked
+        page.get_by_text("Month 0 of 120", exact=True).wait_for()
+        in_use.get_by_text("Scenario: low_trust", exact=True).wait_for(state="attached")
+        assert in_use.get_by_text("Initial trust: 0.3", exact=True).count() == 1
         assert server.poll() is None and not failed, failed
     finally:
         stop(server)
     assert (tmp_path / "class-demo.png").stat().st_size > 50_000
+
+
+def test_every_control_fits_a_projector_screen(browser, tmp_path):
+    """At 1280x800 the buttons, every lever (its value shown without dragging it) and the
+    network's options are in view; Mesa's chrome for developers is not; the network spans
+    the page and its options change it."""
+    port = free_port()
+    server = serve([sys.executable, "run.py", "viz", "--port", str(port)], port, tmp_path / "log")
+    try:
+        page, failed = open_page(browser, port)
+        first = wait_for_new(page, [])
+        for name in ("Reset", "▶", "Step"):
+            assert inside(page.get_by_role("button", name=name)), name
+        sidebar = page.locator(".v-navigation-drawer")
+        for label in (
+            "Seed",
+            "More settings: path=value; ...",
+            *(v.label for v in LEVERS.values()),
+        ):
+            control = sidebar.locator(".v-input", has=page.get_by_text(label, exact=True))
+            assert inside(control), label
+        for lever in (lever for lever in LEVERS.values() if not lever.switch):
+            control = sidebar.locator(".v-input", has=page.get_by_text(lever.label, exact=True))
+            assert control.locator(".v-slider").bounding_box()["width"] >= 140, lever.label
+            value = control.locator(".v-slider__thumb-label")
+            now = control.locator("[role=slider]").get_attribute("aria-valuenow")
+            assert value.is_visible() and value.inner_text() == now, lever.label
+        bar = page.locator(".sim-bar").last
+        for word in (*KIND_WORDS, *TIE_WORDS):
+            assert inside(bar.get_by_role("button", name=word)), word
+        assert inside(page.locator(".sim-scenario")) and inside(page.locator(".sim-follow"))
+        network = page.locator("img.sim-picture").first
+        assert inside(network) and network.bounding_box()["width"] > 0.6 * PROJECTOR["width"]
+        assert not page.get_by_text("Use Threads").is_visible()
+        assert not page.get_by_text("Page 0").is_visible()
+        assert not page.get_by_role("tab").is_visible()
+
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Month 1 of 120", exact=True).wait_for()
+        shown = wait_for_new(page, first)
+        bar.get_by_role("button", name="startups").click()  # hides the startups
+        shown = wait_for_network(page, shown)
+        page.locator(".sim-follow .v-select__slot").click()
+        page.get_by_role("option").nth(1).click()  # the best-connected actor
+        wait_for_network(page, shown)
+        assert re.fullmatch(
+            r"\w+ \d+", page.locator(".sim-follow .v-select__selection").inner_text()
+        )
+        assert server.poll() is None and not failed, failed
+    finally:
+        stop(server)
 
 
 def test_solara_run_serves_the_same_page(browser, tmp_path):

@@ -84,6 +84,7 @@ def main(args: argparse.Namespace) -> int:
     # the page loads its libraries through the server, which has them from solara-assets
     env.setdefault("SOLARA_ASSETS_PROXY", "true")
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # a class may well be offline
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")  # its badge would cover a chart
     env.pop(TOKEN_ENV, None)
     env.pop(CODE_ENV, None)
     env.pop("SIM_VIZ_JOIN", None)

@@ -1,7 +1,10 @@
 """The class demo: a Mesa SolaraViz page with the live network, levers and charts.
 
 Start it with `python run.py viz` (or `solara run sim.viz.app`). The levers start at the
-chosen scenario's values; move them and press Reset to rebuild the ecosystem with them.
+chosen scenario's values; move them and press Reset to rebuild the ecosystem with them. The
+page fits a projector (1280x800): Mesa's controls and the levers in the sidebar, the month
+and the scenario in the app bar, the network across the page with its options bar (what to
+show, whom to follow) and the charts below it.
 """
 
 from __future__ import annotations
@@ -13,19 +16,37 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.viz.classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel, lever_values, scenario_files
-from sim.viz.drawing import ChartsPicture, NetworkPicture
+from ..vocabulary import End, Kind
+from .classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel, lever_values, scenario_files
+from .drawing import RECENT, ChartsPicture, NetworkPicture, jpeg
+from .style import PageStyle, View, ViewOptions, shown, use_view
 
 # the scenario the page opens with: `run.py viz --scenario FILE` passes it here
 scenario = solara.reactive(os.environ.get("SIM_VIZ_SCENARIO", DEFAULT_SCENARIO.name))
+WIDTH = 856  # pixels of the main column at 1280x800, beside Solara's 400-pixel sidebar
+CHART = (214, 150)  # pixels of one chart: four in a row
+
+
+class PageModel(ClassroomModel):
+    """A ClassroomModel of the page's scenario, unless `preset` names another. Mesa's Reset
+    passes only the inputs moved since the page last switched scenario: it keeps its inputs
+    by their place in the sidebar, so the ones of the SolaraViz built anew start empty."""
+
+    def __init__(self, preset: str | None = None, **kwargs: Any):
+        kwargs.pop("scenario", None)  # Mesa 3.5 adds its own to a model that takes **kwargs
+        super().__init__(preset or scenario.value, **kwargs)
 
 
 def model_params(model: ClassroomModel) -> dict[str, Any]:
-    """Mesa's model_params: the scenario file, then a slider or switch per lever at its
-    value in that scenario, a seed and a box for any other setting."""
+    """Mesa's model_params: a seed, a box for any other setting, then a slider or switch per
+    lever at its value in the scenario."""
     params: dict[str, Any] = {
-        "preset": scenario.value,
         "seed": {"type": "InputText", "value": str(model.seed), "label": "Seed"},
+        "more": {
+            "type": "InputText",
+            "value": "",
+            "label": "More settings: path=value; ...",
+        },
     }
     for name, value in lever_values(model.params).items():
         lever = LEVERS[name]
@@ -41,74 +62,100 @@ def model_params(model: ClassroomModel) -> dict[str, Any]:
             "max": max(lever.high, value),
             "step": lever.step,
         }
-    params["more"] = {
-        "type": "InputText",
-        "value": "",
-        "label": "More settings (path=value; ...), e.g. trust.opportunism=0.3",
-    }
     return params
 
 
-def network(model: ClassroomModel):
-    """The ecosystem drawn as a network, redrawn each step."""
-    picture = solara.use_memo(NetworkPicture, [model])
+def network_title(model: ClassroomModel) -> str:
+    """The network's title: month, actors, ties and the startups failed of late."""
     state = model.state
-    alive = int(state.actors.alive[: state.actors.n].sum())
-    title = f"Month {model.steps}: {alive} actors, {state.ties.n} ties"
-    return solara.Image(picture.png(state, model.layout.pos, title))
-
-
-def charts(model: ClassroomModel):
-    """The live charts of the month-by-month metrics."""
-    picture = solara.use_memo(lambda: ChartsPicture(model.params.steps), [model])
-    return solara.Image(picture.png(model.series))
+    a = state.actors
+    alive = int(a.alive[: a.n].sum())
+    failed = (a.end_reason[: a.n] == End.FAILED) & (a.kind[: a.n] == Kind.STARTUP)
+    failed &= (a.ended[: a.n] >= 0) & (state.t - a.ended[: a.n] < RECENT)
+    count = int(failed.sum())
+    return (
+        f"Month {model.steps}: {alive} actors, {state.ties.n} ties, "
+        f"{count} startup{'s' * (count != 1)} failed in {RECENT} months"
+    )
 
 
 @solara.component
-def ScenarioCard(model: ClassroomModel):
-    """Pick a scenario file; see what it is and which typed values were refused."""
-    choices = scenario_files()
-    if scenario.value not in choices:
-        choices.append(scenario.value)
-    with solara.Card("Scenario"):
-        solara.Select("Scenario file", values=choices, value=scenario)
-        Month(model)
-        solara.Text(model.params.description or model.params.name)
-        for line in model.refused:
-            solara.Error(f"Refused: {line}")
-    with solara.Card("In use since the last reset"):
-        for name, value in lever_values(model.params).items():
-            solara.Div(children=[f"{LEVERS[name].label}: {_shown(value)}"])
+def Network(model: ClassroomModel, view: View, width: int = WIDTH, legend: str = "marks"):
+    """The ecosystem drawn as a network, redrawn each step and when the view changes."""
+    update_counter.get()  # Mesa's signal that the model stepped
+    picture = solara.use_memo(
+        lambda: NetworkPicture(width, model.layout.aspect, legend), [model, width, legend]
+    )
+    state = model.state
+    with model.lock:  # a whole month: Mesa may be stepping in its thread
+        title = network_title(model)
+        frame = picture.image(state, model.layout.pos, title, **view.options(state))
+    solara.Image(jpeg(frame), format="jpeg", classes=["sim-picture"])
+
+
+@solara.component
+def Charts(model: ClassroomModel):
+    """The live charts of the month-by-month metrics."""
+    update_counter.get()
+    picture = solara.use_memo(
+        lambda: ChartsPicture(model.params.steps, columns=4, size=CHART), [model]
+    )
+    with model.lock:
+        series = model.series
+    solara.Image(jpeg(picture.image(series)), format="jpeg", classes=["sim-picture"])
 
 
 @solara.component
 def Month(model: ClassroomModel):
     """The month the model is at, redrawn with each step."""
-    update_counter.get()  # Mesa's signal that the model stepped
-    solara.Div(
-        children=[f"Month {model.steps} of {model.params.steps}"],
-        style={"font-size": "1.3em", "margin": "0.5em 0"},
-    )
+    update_counter.get()
+    solara.Text(f"Month {model.steps} of {model.params.steps}", classes=["sim-month"])
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return f"{value:g}"
+@solara.component
+def ScenarioSelect():
+    """Pick a scenario file: the page rebuilds the ecosystem from it."""
+    choices = scenario_files()
+    if scenario.value not in choices:
+        choices.append(scenario.value)
+    solara.Select("", values=choices, value=scenario, dense=True, classes=["sim-scenario"])
+
+
+@solara.component
+def About(model: ClassroomModel):
+    """What the scenario is, and the values the running ecosystem was built with."""
+    with solara.Card("Scenario: " + model.params.name):
+        solara.Text(model.params.description or model.params.name)
+        with solara.Div(style={"column-count": 3, "margin-top": "8px"}):
+            solara.Text("In use since the last reset:", style={"font-weight": "600"})
+            for name, value in lever_values(model.params).items():
+                solara.Div(children=[f"{LEVERS[name].label}: {shown(value)}"])
 
 
 @solara.component
 def Page():
     """The whole page: Mesa's controls and levers in the sidebar, pictures in the middle."""
     name = scenario.value
-    model = solara.use_memo(lambda: solara.reactive(ClassroomModel(preset=name)), [name])
+    model = solara.use_memo(lambda: solara.reactive(PageModel(name)), [name])
     params = solara.use_memo(lambda: model_params(model.value), [name])
-    with solara.Sidebar():
-        ScenarioCard(model.value)
+    view = use_view()
+    PageStyle()
+    # no components for Mesa's draggable grid (and its "Page 0" tab): the page lays out
+    # its pictures itself, and Mesa's update counter redraws them at each step
     SolaraViz(
         model,
-        components=[(network, 0), (charts, 0)],
+        components=[],
         model_params=params,
         name="Innovation ecosystem: class demo",
         play_interval=50,
     ).key(name)
+    with solara.AppBar(), solara.Row(classes=["sim-bar"], style={"margin-left": "24px"}):
+        Month(model.value)
+        ScenarioSelect()
+    with solara.Column(gap="6px", classes=["sim-main"]):
+        for line in model.value.refused:
+            solara.Error(f"Refused: {line}", dense=True)
+        Network(model.value, view)
+        ViewOptions(view, model.value)
+        Charts(model.value)
+        About(model.value)

@@ -7,6 +7,7 @@ that the schema refuses are not applied: `refused` says why, and the page shows 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from ..config import ScenarioError
 from ..model.model import EcosystemModel
 from ..scenario import apply_changes, load_scenario
 from ..schema import Scenario
-from .layout import Layout
+from .layout import ASPECT, Layout
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "classroom.yaml"
@@ -90,6 +91,9 @@ LEVERS: dict[str, Lever] = {
     "platform_share": Lever(
         "Share of fields that are platform markets", ("platforms.share",), 0, 1, 0.125
     ),
+    "platform_strength": Lever(
+        "Network effect in platform markets", ("platforms.strength",), 0, 1, 0.1
+    ),
 }
 
 
@@ -108,6 +112,8 @@ class ClassroomModel(EcosystemModel):
 
     A lever left at None, or at the scenario's own value, leaves the scenario as it is.
     """
+
+    aspect = ASPECT  # the layout canvas' width over its height (a subclass may set another)
 
     def __init__(
         self,
@@ -132,20 +138,24 @@ class ClassroomModel(EcosystemModel):
         idea_communities: int | None = None,
         accelerator: int | None = None,
         platform_share: float | None = None,
+        platform_strength: float | None = None,
     ):
         # the lever arguments that were given (Mesa passes each slider as a keyword)
         levers = {k: v for k, v in locals().items() if k in LEVERS and v is not None}
         self.refused: list[str] = []
         built = self._settle(Path(preset), levers, more)
         super().__init__(built, self._seed(seed, built.seed))
-        self.layout = Layout(self.state, self.seed)
+        self.layout = Layout(self.state, self.seed, aspect=self.aspect)
         self.running = self.params.steps > 0
+        # a step holds it: Mesa steps in a thread, and a page draws a whole month under it
+        self.lock = threading.Lock()
 
     def step(self) -> None:
         """One month, then the layout moves a little."""
-        super().step()
-        self.layout.update(self.state)
-        self.running = self.steps < self.params.steps
+        with self.lock:
+            super().step()
+            self.layout.update(self.state)
+            self.running = self.steps < self.params.steps
 
     def _settle(self, path: Path, levers: dict[str, Any], more: str) -> Scenario:
         """The scenario with the moved levers and the typed settings that it accepts."""

@@ -2,13 +2,15 @@
 
 Each picture builds its matplotlib figure once. A frame updates the moving artists' data and
 draws only them over a saved background (blitting): redrawing axes, ticks and text every
-step would take most of the 200 ms a step may cost on a classroom laptop.
+step would take most of the 150 ms a step may cost on a classroom laptop.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import seaborn as sns
@@ -22,57 +24,78 @@ from PIL import Image
 from ..model.metrics import METRICS
 from ..model.state import State
 from ..vocabulary import KINDS, End, TieType
+from .layout import ASPECT
 
 KIND_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#7f7f7f")
 KIND_RGBA = to_rgba_array(KIND_COLORS)  # converted once: colour names are slow to convert
-RIM = to_rgba_array(["white", "black"])  # the rim of an actor, of a new startup
-TRUST_LEVELS = np.array([0.15, 0.4, 0.65, 0.9])  # ties are drawn at the nearest of these
-TIE_COLORS = ("0.1", "#17becf", "#8c564b")  # joint R&D, sharing, standard (TieType order)
+RIM = to_rgba_array(["white", "black"])  # the rim of an actor: plain, marked
+TIE_COLORS = ("#1a1a1a", "#17becf", "#8c564b")  # joint R&D, sharing, standard (TieType order)
+TIE_RGBA = to_rgba_array(TIE_COLORS)
+FAILED_COLOR, BOUGHT_COLOR = "#000000", "#9467bd"
+RUN_STYLES = ("-", "--")  # the first run's lines solid, the second's dashed
+RUN_COLORS = ("C0", "C3")  # and, in a chart of one metric, blue and red
+FADED = 0.12  # opacity of what is not in the followed actor's ego network
 RECENT = 6  # months during which a new, failed or acquired startup is marked
 DPI = 80
 
 
 @dataclass(frozen=True)
 class Chart:
-    """One live chart of metrics from the registry; `totals` are drawn as running totals,
-    `unit` fixes the scale to [0, 1]."""
+    """One live chart of metrics from the registry, its y axis in words with the unit;
+    `names` are the legend's short names of the lines (else the registry's labels),
+    `totals` are drawn as running totals, `unit` fixes the scale to [0, 1]."""
 
     title: str
     metrics: tuple[str, ...]
+    axis: str
+    names: tuple[str, ...] = ()
     totals: tuple[str, ...] = ()
     unit: bool = False
     legend: str = "upper left"
 
     @property
     def lines(self) -> tuple[tuple[str, str, bool], ...]:
-        """(column, legend label, running total?) per line, labelled as the registry says."""
+        """(column, legend label, running total?) per line."""
+        names = self.names or tuple(METRICS[name].label for name in self.metrics)
         return tuple(
-            (
-                name,
-                METRICS[name].label + (" (total)" if name in self.totals else ""),
-                name in self.totals,
-            )
-            for name in self.metrics
+            (name, label, name in self.totals)
+            for name, label in zip(self.metrics, names, strict=True)
         )
 
 
 CHARTS = (
-    Chart("innovations / month", ("innovations", "radical_innovations")),
-    Chart("innovation value ($M / month)", ("innovation_value",)),
-    Chart("mean knowledge", ("mean_knowledge",), unit=True),
-    Chart("network density", ("network_density",)),
+    Chart(
+        "innovations",
+        ("innovations", "radical_innovations"),
+        "innovations per month",
+        ("all", "radical"),
+    ),
+    Chart("innovation value", ("innovation_value",), "$M per month"),
+    Chart("mean knowledge", ("mean_knowledge",), "level (0–1)", unit=True),
+    Chart("network density", ("network_density",), "share (0–1)"),
     Chart(
         "network and trust",
         ("network_clustering", "largest_component_share", "mean_trust"),
+        "share (0–1)",
+        ("clustering", "in the largest group", "mean trust"),
         unit=True,
-        legend="center right",
+        legend="lower right",
     ),
     Chart(
         "startups",
         ("startups_alive", "startups_failed", "startups_acquired"),
+        "number of startups",
+        ("alive", "failed (total)", "acquired (total)"),
         totals=("startups_failed", "startups_acquired"),
     ),
-    Chart("market concentration", ("top_seller_share", "platform_top_share"), unit=True),
+    Chart(
+        "market concentration",
+        ("top_seller_share", "platform_top_share"),
+        "leader's share (0–1)",
+        ("all fields", "platform fields"),
+        unit=True,
+        legend="upper right",
+    ),
 )
 
 
@@ -107,73 +130,131 @@ def png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def jpeg(image: Image.Image) -> bytes:
+    """JPEG bytes of `image`: a tenth of the time of PNG (about 2 ms against 25 for the
+    class page's network), and at this quality no different to see."""
+    out = io.BytesIO()
+    image.save(out, format="jpeg", quality=90)
+    return out.getvalue()
+
+
+def actor_name(state: State, row: int) -> str:
+    """An actor's name for a person: its kind and its number among that kind, e.g.
+    "corporate 12" (rows are never reused, so the name is the actor's for the whole run)."""
+    kinds = state.actors.kind[: row + 1]
+    return f"{KINDS[kinds[row]]} {int((kinds == kinds[row]).sum())}"
+
+
 class NetworkPicture(LivePicture):
     """Actors coloured by kind and sized by capital, ties coloured by type and shaded by
-    trust; startups that entered, failed or were acquired in the last months are marked."""
+    trust; startups that entered, failed or were acquired in the last months are marked.
 
-    def __init__(self):
-        fig = Figure(figsize=(7.0, 6.6), dpi=DPI)
+    `width` in pixels; the canvas is `aspect` times as wide as high, as the layout's. The
+    `legend`: "full" below the canvas, "marks" (what the marks mean, right of the title: a
+    page that explains kinds and ties itself) or "none"."""
+
+    def __init__(
+        self,
+        width: int = 860,
+        aspect: float = ASPECT,
+        legend: Literal["full", "marks", "none"] = "full",
+    ):
+        title, key = 26, (40 if legend == "full" else 0)  # pixels of the title, the legend
+        height = round(width / aspect) + title + key
+        fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
         super().__init__(fig)
-        ax = fig.add_axes((0.0, 0.1, 1.0, 0.84))
+        self.aspect = aspect
+        ax = fig.add_axes((0.0, key / height, 1.0, 1 - (key + title) / height))
         ax.set_axis_off()
-        ax.set(xlim=(0, 1), ylim=(0, 1))
-        # ties by type in four bands of trust, each one path (a line per tie is slow to build)
-        self.ties = [
-            [
-                ax.plot([], [], color=c, alpha=0.05 + 0.5 * level**2, lw=0.2 + 1.3 * level)[0]
-                for level in TRUST_LEVELS
-            ]
-            for c in TIE_COLORS
-        ]
+        ax.set(xlim=(0, aspect), ylim=(0, 1))
+        # every tie in one collection: a line per tie, or per type and trust, draws slower
+        self.ties = ax.add_collection(LineCollection([], zorder=1))
         self.actors = ax.scatter([], [], zorder=2)
-        self.failed = ax.scatter([], [], s=30, marker="x", c="0.35", linewidths=1.2, zorder=3)
-        self.bought = ax.scatter([], [], s=40, marker="P", c="#9467bd", zorder=3)
-        self.links = ax.add_collection(
-            LineCollection([], colors="#9467bd", linewidths=1.0, linestyles="--")
+        self.failed = ax.scatter(
+            [], [], s=90, marker="X", c=FAILED_COLOR, edgecolors="white", linewidths=0.8, zorder=4
         )
-        self.title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize="large")
-        lines = [line for by_trust in self.ties for line in by_trust]
-        self.moving = [*lines, self.actors, self.failed, self.bought, self.links, self.title]
-        handles = [
-            Line2D([], [], ls="", marker="o", color=c, label=k)
-            for k, c in zip(KINDS, KIND_COLORS, strict=True)
-        ]
-        handles += [
-            Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="new startup"),
-            Line2D([], [], ls="", marker="x", color="0.35", label="failed"),
-            Line2D([], [], ls="", marker="P", color="#9467bd", label="acquired"),
-        ]
-        handles += [
-            Line2D([], [], color=c, alpha=0.8, label=f"{kind.label} tie")
-            for kind, c in zip(TieType, TIE_COLORS, strict=True)
-        ]
-        handles.append(Line2D([], [], color="0.5", alpha=0.3, label="fainter: less trust"))
-        fig.legend(handles=handles, loc="lower center", ncols=4, fontsize="small", frameon=False)
+        self.bought = ax.scatter([], [], s=60, marker="P", c=BOUGHT_COLOR, zorder=3)
+        self.links = ax.add_collection(
+            LineCollection([], colors=BOUGHT_COLOR, linewidths=1.0, linestyles="--")
+        )
+        self.ego = ax.scatter([], [], s=320, facecolors="none", edgecolors="black", lw=2, zorder=5)
+        box = {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.3", "alpha": 0.85}
+        self.ego_label = ax.text(0, 0, "", fontsize="medium", zorder=6, bbox=box)
+        # beside the marks the title starts on the left
+        x, align = (0.01, "left") if legend == "marks" else (0.5, "center")
+        self.title = fig.text(x, 1 - 4 / height, "", ha=align, va="top", fontsize="large")
+        marks = [self.actors, self.failed, self.bought, self.links, self.ego, self.ego_label]
+        self.moving = [self.ties, *marks, self.title]
+        if legend == "full":
+            fig.legend(handles=legend_handles(), loc="lower center", ncols=6, frameon=False)
+        elif legend == "marks":
+            fig.legend(
+                handles=legend_handles()[len(KINDS) : len(KINDS) + 3],
+                loc="upper right",
+                bbox_to_anchor=(1, 1 + 2 / height),
+                ncols=3,
+                frameon=False,
+                columnspacing=1.0,
+                handletextpad=0.2,
+            )
 
-    def png(self, state: State, pos: np.ndarray, title: str) -> bytes:
-        """One frame of the network in `state`, with actors at `pos`."""
+    def png(self, state: State, pos: np.ndarray, title: str, **options) -> bytes:
+        """One frame as PNG bytes (see `image` for the `options`)."""
+        return png(self.image(state, pos, title, **options))
+
+    def image(
+        self,
+        state: State,
+        pos: np.ndarray,
+        title: str,
+        *,
+        kinds: Collection[int] | None = None,
+        ties: Collection[int] | None = None,
+        ego: int | None = None,
+    ) -> Image.Image:
+        """One frame of the network in `state`, with actors at `pos`: only actors of `kinds`
+        and ties of types `ties` (None: all); with the ego network of actor row `ego`
+        standing out (its ties and partners) and the rest faded."""
         a, t = state.actors, state.ties
-        trust = (t.trust_ab[: t.n] + t.trust_ba[: t.n]) / 2
-        band = np.digitize(trust, (TRUST_LEVELS[1:] + TRUST_LEVELS[:-1]) / 2)
-        kind = t.type[: t.n]
-        for code, by_trust in enumerate(self.ties):
-            for level, line in enumerate(by_trust):
-                pick = (band == level) & (kind == code)
-                a_end, b_end = pos[t.a[: t.n][pick]], pos[t.b[: t.n][pick]]
-                ends = [a_end, b_end, np.full((pick.sum(), 2), np.nan)]
-                line.set_data(*np.stack(ends, axis=1).reshape(-1, 2).T)  # a, b, gap, a, b...
+        shown = np.ones(len(KINDS), bool)
+        if kinds is not None:
+            shown[:] = np.isin(np.arange(len(KINDS)), list(kinds))
+        visible = shown[a.kind[: a.n]]
+        ends_a, ends_b, kind = t.a[: t.n], t.b[: t.n], t.type[: t.n]
+        keep = visible[ends_a] & visible[ends_b]
+        if ties is not None:
+            keep &= np.isin(kind, list(ties))
+        focus = ego is not None and 0 <= ego < a.n
+        mine = ((ends_a == ego) | (ends_b == ego)) & keep if focus else np.zeros(t.n, bool)
+        # the followed actor's ties last, so drawn on top
+        drawn = np.r_[np.flatnonzero(keep & ~mine), np.flatnonzero(mine)]
+        trust = (t.trust_ab[drawn] + t.trust_ba[drawn]) / 2  # darker and thicker: more trust
+        colors = TIE_RGBA[kind[drawn]]
+        colors[:, 3] = (0.05 + 0.5 * trust**2) * (FADED if focus else 1.0)
+        widths = 0.2 + 1.3 * trust
+        colors[mine[drawn], 3], widths[mine[drawn]] = 0.9, 2.2
+        self.ties.set_segments(np.stack([pos[ends_a[drawn]], pos[ends_b[drawn]]], axis=1))
+        self.ties.set_color(colors)
+        self.ties.set_linewidth(widths)
 
         n, now = a.n, state.t
         alive = a.alive[:n]
-        rows = np.flatnonzero(alive)
+        rows = np.flatnonzero(alive & visible)
         new = (a.born[rows] > 0) & (now - a.born[rows] < RECENT)
+        colors = KIND_RGBA[a.kind[rows]].copy()
+        rim = new.copy()
+        if focus:
+            partners = np.zeros(n, bool)
+            partners[np.r_[ends_a[mine], ends_b[mine], ego]] = True
+            colors[~partners[rows], 3] = FADED
+            rim = partners[rows]
         self.actors.set_offsets(pos[rows])
         self.actors.set_sizes(8 + 10 * np.log10(1 + np.maximum(a.capital[rows], 0)))
-        self.actors.set_facecolor(KIND_RGBA[a.kind[rows]])
-        self.actors.set_edgecolor(RIM[new.astype(int)])
-        self.actors.set_linewidth(np.where(new, 1.2, 0.3))
+        self.actors.set_facecolor(colors)
+        self.actors.set_edgecolor(RIM[rim.astype(int)])
+        self.actors.set_linewidth(np.where(rim, 1.2, 0.3))
 
-        recent = ~alive & (a.ended[:n] >= 0) & (now - a.ended[:n] < RECENT)
+        recent = ~alive & visible & (a.ended[:n] >= 0) & (now - a.ended[:n] < RECENT)
         failed = np.flatnonzero(recent & (a.end_reason[:n] == End.FAILED))
         bought = np.flatnonzero(recent & (a.end_reason[:n] == End.ACQUIRED))
         buyer = a.acquirer[bought]
@@ -182,34 +263,99 @@ class NetworkPicture(LivePicture):
         self.links.set_segments(
             np.stack([pos[bought], pos[np.maximum(buyer, 0)]], axis=1)[buyer >= 0]
         )
+        self.ego.set_offsets(pos[[ego]] if focus else np.empty((0, 2)))
+        self.links.set_alpha(FADED * 3 if focus else 1.0)
+        self.ego_label.set_text(_ego_text(state, ego, int(mine.sum())) if focus else "")
+        if focus:  # beside the actor, on the side with room
+            right = pos[ego, 0] > 0.7 * self.aspect
+            self.ego_label.set_position(pos[ego] + (-0.03 if right else 0.03, 0.04))
+            self.ego_label.set_horizontalalignment("right" if right else "left")
         self.title.set_text(title)
-        return png(self.frame())
+        return self.frame()
+
+
+def _ego_text(state: State, row: int, ties: int) -> str:
+    gone = "" if state.actors.alive[row] else ", gone"
+    return f"{actor_name(state, row)}: {ties} tie{'s' * (ties != 1)}{gone}"
+
+
+def legend_handles() -> list[Line2D]:
+    """The network's legend: kinds, the marks of new, failed and acquired startups, ties."""
+    handles = [
+        Line2D([], [], ls="", marker="o", color=c, label=k)
+        for k, c in zip(KINDS, KIND_COLORS, strict=True)
+    ]
+    handles += [
+        Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="new startup"),
+        Line2D([], [], ls="", marker="X", ms=9, color=FAILED_COLOR, label="failed"),
+        Line2D([], [], ls="", marker="P", color=BOUGHT_COLOR, label="acquired"),
+    ]
+    handles += [
+        Line2D([], [], color=c, alpha=0.8, label=f"{kind.label} tie")
+        for kind, c in zip(TieType, TIE_COLORS, strict=True)
+    ]
+    handles.append(Line2D([], [], color="0.5", alpha=0.3, label="fainter: less trust"))
+    return handles
 
 
 class ChartPicture(LivePicture):
-    """One live chart; its month axis spans the whole run, its y scale adapts to the data."""
+    """One live chart of one run or of several (`runs`: their labels; solid lines, then
+    dashed); its month axis spans the whole run, its y scale adapts to the data."""
 
-    def __init__(self, chart: Chart, months: int):
+    def __init__(
+        self,
+        chart: Chart,
+        months: int,
+        size: tuple[int, int] = (280, 176),
+        runs: tuple[str, ...] = ("",),
+    ):
+        width, height = size
         with sns.axes_style("whitegrid"):
-            fig = Figure(figsize=(3.5, 2.2), dpi=DPI)
-            ax = fig.add_axes((0.15, 0.13, 0.82, 0.75))
+            fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+            left, bottom, top = 48, 32, 20  # pixels for the y label, the x label, the title
+            ax = fig.add_axes(
+                (left / width, bottom / height, 1 - (left + 8) / width, 1 - (bottom + top) / height)
+            )
         super().__init__(fig)
-        self.chart, self.ax = chart, ax
-        self.lines = [ax.plot([], [], lw=1.3, label=label)[0] for _, label, _ in chart.lines]
+        self.chart, self.ax, self.runs = chart, ax, len(runs)
+        several = len(chart.lines) > 1  # colours tell the metrics apart, else the runs
+        styles = list(zip(RUN_STYLES[: len(runs)], RUN_COLORS, runs, strict=False))
+        self.lines = [
+            ax.plot([], [], lw=1.4, ls=style, color=f"C{i}" if several else color)[0]
+            for style, color, _ in styles
+            for i in range(len(chart.lines))
+        ]
         ax.set_title(chart.title, fontsize="medium", y=1.0)  # a fixed title is faster to draw
+        ax.set_xlabel("month", fontsize="small", labelpad=1)
+        ax.set_ylabel(chart.axis, fontsize="small", labelpad=2)
+        ax.tick_params(labelsize="small", pad=1)
         ax.set(xlim=(0, max(12, months)), ylim=(0, 1))
         ax.locator_params(nbins=4)
-        if len(chart.lines) > 1:
-            ax.legend(loc=chart.legend, fontsize="x-small")
+        handles = []
+        if several:
+            handles += [
+                Line2D([], [], color=f"C{i}", label=label)
+                for i, (_, label, _) in enumerate(chart.lines)
+            ]
+        if len(runs) > 1:
+            handles += [
+                Line2D([], [], ls=style, color="0.3" if several else color, label=run)
+                for style, color, run in styles
+            ]
+        if handles:
+            ax.legend(handles=handles, loc=chart.legend, fontsize="x-small")
         self.fitted = chart.unit  # whether the y scale was set from data (or is fixed)
         self.moving = self.lines
 
-    def update(self, series: dict[str, list[float]]) -> Image.Image:
-        """One frame. The y scale is set from the first data (to twice the top) and grows
-        the same way when outgrown: rarely, as only then are the axes redrawn."""
+    def update(self, *series: dict[str, list[float]]) -> Image.Image:
+        """One frame of each run's `series`. The y scale is set from the first data (to twice
+        the top) and grows the same way when outgrown: rarely, as only then are the axes
+        redrawn."""
         top = 0.0
-        for line, (column, _, cumulative) in zip(self.lines, self.chart.lines, strict=True):
-            values = np.asarray(series[column], dtype=float)
+        columns = self.chart.lines * self.runs
+        runs = [run for run in series for _ in self.chart.lines]
+        for line, (column, _, cumulative), run in zip(self.lines, columns, runs, strict=True):
+            values = np.asarray(run[column], dtype=float)
             values = np.cumsum(values) if cumulative else values
             line.set_data(np.arange(1, len(values) + 1), values)
             top = max(top, float(values.max(initial=0.0)))
@@ -223,18 +369,30 @@ class ChartPicture(LivePicture):
 
 
 class ChartsPicture:
-    """The live charts in a grid of `columns`, as one image."""
+    """The live `charts` in a grid of `columns`, as one image; each chart `size` pixels, of
+    one run or of several (`runs`, their labels)."""
 
-    def __init__(self, months: int, columns: int = 2):
-        self.charts = [ChartPicture(chart, months) for chart in CHARTS]
+    def __init__(
+        self,
+        months: int,
+        columns: int = 2,
+        size: tuple[int, int] = (280, 176),
+        runs: tuple[str, ...] = ("",),
+        charts: tuple[Chart, ...] = CHARTS,
+    ):
+        self.charts = [ChartPicture(chart, months, size, runs) for chart in charts]
         self.columns = columns
 
-    def png(self, series: dict[str, list[float]]) -> bytes:
-        """One frame of every chart, side by side."""
-        images = [chart.update(series) for chart in self.charts]
+    def png(self, *series: dict[str, list[float]]) -> bytes:
+        """One frame as PNG bytes."""
+        return png(self.image(*series))
+
+    def image(self, *series: dict[str, list[float]]) -> Image.Image:
+        """One frame of every chart, in rows, from each run's `series`."""
+        images = [chart.update(*series) for chart in self.charts]
         width, height = images[0].size
         rows = -(-len(images) // self.columns)
         grid = Image.new("RGB", (width * self.columns, height * rows), "white")
         for i, image in enumerate(images):
             grid.paste(image, ((i % self.columns) * width, (i // self.columns) * height))
-        return png(grid)
+        return grid

@@ -1,0 +1,174 @@
+"""The side-by-side class page: the pair model (two runs, one seed, one lever apart), its
+overlaid charts, and the page in headless Chromium at projector size."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from test_viz import PROJECTOR, browser, free_port, images, inside, serve, stop, wait_for_new
+
+from sim.scenario import load_scenario
+from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel
+from sim.viz.drawing import ChartsPicture
+from sim.viz.pair import COMPARISONS, PAIR_CHARTS, PairModel, run_labels
+
+__all__ = ["browser"]  # the fixture, imported for the browser test
+
+CLASSROOM = load_scenario(SCENARIOS / "classroom.yaml")
+
+
+def _without(params: dict, paths: tuple[str, ...]) -> dict:
+    """`params` (a model_dump) without the dotted `paths`."""
+    out = {**params}
+    for path in paths:
+        *parents, last = path.split(".")
+        node = out
+        for key in parents:
+            node[key] = {**node[key]}
+            node = node[key]
+        node.pop(last)
+    return out
+
+
+@pytest.mark.parametrize("name", list(COMPARISONS))
+def test_the_pair_has_one_seed_and_differs_only_in_its_comparison(name):
+    chosen = COMPARISONS[name]
+    pair = PairModel(
+        lever=chosen.lever,
+        first=chosen.values[0],
+        second=chosen.values[1],
+        settings=chosen.settings,
+    )
+    first, second = pair.runs
+    assert first.seed == second.seed == pair.seed == CLASSROOM.seed and not pair.refused
+    lever = LEVERS[chosen.lever]
+    assert (lever.read(first.params), lever.read(second.params)) == chosen.values
+    for run, value, setting in zip(pair.runs, chosen.values, chosen.settings, strict=True):
+        alone = ClassroomModel(more=setting, **{chosen.lever: value})
+        assert run.params == alone.params  # the lever and its preset, nothing else
+    assert first.params != second.params
+
+
+def test_the_lesson_comparisons_differ_in_a_whole_preset():
+    trust = PairModel(
+        lever="initial_trust",
+        first=0.6,
+        second=0.3,
+        settings=COMPARISONS["high vs low trust"].settings,
+    )
+    high, low = (run.params.trust for run in trust.runs)
+    assert (high.opportunism, high.enforcement) == (0.05, 0.7)
+    assert (low.opportunism, low.enforcement) == (0.3, 0.2)
+    ip = PairModel(
+        lever="ip_strength",
+        first=0.85,
+        second=0.0,
+        settings=COMPARISONS["strong vs open IP"].settings,
+    )
+    strong, open_ = (run.params.ip for run in ip.runs)
+    assert strong.patent_propensity == 0.7 and open_.patent_propensity == 0.0
+
+
+def test_a_step_steps_both_runs_as_each_would_run_alone():
+    pair = PairModel(preset="small.yaml", lever="Startups", first="40", second="80")
+    alone = ClassroomModel(preset="small.yaml", startups=80)
+    for _ in range(4):
+        pair.step()
+        alone.step()
+    assert pair.steps == 4 and [run.steps for run in pair.runs] == [4, 4]
+    assert pair.runs[1].metrics_frame().equals(alone.metrics_frame())
+    assert not pair.runs[0].metrics_frame().equals(alone.metrics_frame())
+    assert pair.labels == ("Startups: 40", "Startups: 80")
+
+
+def test_the_runs_are_named_by_the_lesson_or_by_the_lever():
+    trust = COMPARISONS["high vs low trust"].settings
+    assert run_labels("initial_trust", (0.6, 0.3), trust) == (
+        "high trust (trust.preset=high)",
+        "low trust (trust.preset=low)",
+    )
+    ip = COMPARISONS["strong vs open IP"].settings
+    assert run_labels("ip_strength", (0.85, 0.0), ip)[1] == "open IP (ip.regime=open)"
+    assert run_labels("initial_trust", (0.7, 0.2)) == ("Initial trust: 0.7", "Initial trust: 0.2")
+    assert run_labels("initial_trust", (0.6, 0.3)) == ("Initial trust: 0.6", "Initial trust: 0.3")
+    assert run_labels("sandbox", (True, False)) == (
+        "Regulatory sandbox: on",
+        "Regulatory sandbox: off",
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"lever": "Luck"}, "lever: got 'Luck'"),
+        ({"first": "high"}, "value of run 1: got 'high'; must be a number"),
+        ({"second": "[1, 2]"}, "value of run 2: got '[1, 2]'"),
+        ({"lever": "startups", "second": "-5"}, "population.startup.count: got -5; must be >= 0"),
+    ],
+)
+def test_bad_lever_values_are_refused_with_a_reason(given, said):
+    pair = PairModel(preset="small.yaml", **given)
+    assert any(said in line for line in pair.refused), pair.refused
+    pair.step()  # and the pair still runs
+
+
+def test_each_chart_shows_both_runs_solid_and_dashed():
+    labels = ("high trust (trust.preset=high)", "low trust (trust.preset=low)")
+    charts = ChartsPicture(24, columns=4, size=(214, 150), runs=labels, charts=PAIR_CHARTS)
+    series = {name: [1.0, 2.0] for chart in PAIR_CHARTS for name in chart.metrics}
+    charts.png(series, series)
+    for chart in charts.charts:
+        solid, dashed = chart.lines
+        assert (solid.get_linestyle(), dashed.get_linestyle()) == ("-", "--")
+        assert len(solid.get_xdata()) == len(dashed.get_xdata()) == 2
+        assert [t.get_text() for t in chart.ax.get_legend().get_texts()] == list(labels)
+
+
+# --- the page in a real browser ------------------------------------------------------------
+
+
+def test_side_by_side_page_in_headless_chromium(browser, tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "sim.viz.serve", "--production", "--no-open"]
+    command += ["--no-check-version", "--port", str(port)]
+    env = {"SIM_VIZ_APP": "sim.viz.pair_app"}
+    server = serve(command, port, tmp_path / "log", env=env)
+    try:
+        page = browser.new_page(viewport=PROJECTOR)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("Month 0 of 120", exact=True).wait_for(timeout=120_000)
+        first = wait_for_new(page, [], count=3)  # two networks and the charts
+        runs = (
+            ("high trust (trust.preset=high)", "solid"),
+            ("low trust (trust.preset=low)", "dashed"),
+        )
+        for label, line in runs:
+            assert page.get_by_text(f"{label} — {line} lines in the charts").is_visible()
+        for name in ("Reset", "▶", "Step"):
+            assert inside(page.get_by_role("button", name=name))
+        for label in ("The lever that differs", "Its value in the first run (solid)"):
+            assert inside(page.locator(".v-input", has=page.get_by_text(label, exact=True)))
+        assert inside(page.locator(".sim-follow"))
+        assert not page.get_by_text("Use Threads").is_visible()
+
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Month 1 of 120", exact=True).wait_for()
+        stepped = wait_for_new(page, first, count=3)  # both networks and the charts changed
+        assert len(set(stepped[:2])) == 2
+
+        page.locator(".sim-comparison").click()
+        page.get_by_role("option", name="strong vs open IP").click()
+        strong = "strong IP (ip.regime=strong) — solid lines in the charts"
+        page.get_by_text(strong).wait_for(timeout=60_000)
+        page.get_by_text("open IP (ip.regime=open) — dashed lines in the charts").wait_for()
+        page.get_by_text("Month 0 of 120", exact=True).wait_for()
+
+        value = page.locator(".v-input", has=page.get_by_text("Its value in the second run"))
+        value.locator("input").fill("0.3")
+        value.locator("input").press("Enter")
+        page.get_by_role("button", name="Reset").click()
+        page.get_by_text("IP strength (patented flow blocked): 0.3 — dashed").wait_for()
+        assert len(images(page)) == 3 and server.poll() is None
+    finally:
+        stop(server)
