@@ -6,7 +6,17 @@ from __future__ import annotations
 import sys
 
 import pytest
-from test_viz import PROJECTOR, browser, free_port, images, inside, serve, stop, wait_for_new
+from test_viz import (
+    PROJECTOR,
+    browser,
+    free_port,
+    images,
+    inside,
+    reset_until,
+    serve,
+    stop,
+    wait_for_new,
+)
 
 from sim.scenario import load_scenario
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel
@@ -167,8 +177,7 @@ def test_side_by_side_page_in_headless_chromium(browser, tmp_path):
         value = page.locator(".v-input", has=page.get_by_text("Its value in the second run"))
         value.locator("input").fill("0.3")
         value.locator("input").press("Enter")
-        page.get_by_role("button", name="Reset").click()
-        page.get_by_text("IP strength (patented flow blocked): 0.3 — dashed").wait_for()
+        reset_until(page, page.get_by_text("IP strength (patented flow blocked): 0.3 — dashed"))
         assert len(images(page)) == 3 and server.poll() is None
     finally:
         stop(server)
