@@ -9,6 +9,7 @@ show, whom to follow) and the charts below it.
 
 from __future__ import annotations
 
+import html
 import os
 from typing import Any
 
@@ -89,8 +90,12 @@ def Network(model: ClassroomModel, view: View, width: int = WIDTH, legend: str =
     state = model.state
     with model.lock:  # a whole month: Mesa may be stepping in its thread
         title = network_title(model)
-        frame = picture.image(state, model.layout.pos, title, **view.options(state))
-    solara.Image(jpeg(frame), format="jpeg", classes=["sim-picture"])
+        # the title is the page's text over the picture's top strip: drawn by matplotlib it
+        # took a quarter of the picture's time each step
+        frame = picture.image(state, model.layout.pos, "", **view.options(state))
+    with solara.Div(classes=["sim-network"]):
+        solara.Image(jpeg(frame), format="jpeg", classes=["sim-picture"])
+        solara.Text(title, classes=["sim-title", f"sim-title-{legend}"])
 
 
 @solara.component
@@ -126,10 +131,17 @@ def About(model: ClassroomModel):
     """What the scenario is, and the values the running ecosystem was built with."""
     with solara.Card("Scenario: " + model.params.name):
         solara.Text(model.params.description or model.params.name)
-        with solara.Div(style={"column-count": 3, "margin-top": "8px"}):
-            solara.Text("In use since the last reset:", style={"font-weight": "600"})
-            for name, value in lever_values(model.params).items():
-                solara.Div(children=[f"{LEVERS[name].label}: {shown(value)}"])
+        # one widget, not one per lever: Solara updates every widget of the page each step
+        used = "<div style='font-weight: 600'>In use since the last reset:</div>"
+        used += "".join(
+            f"<div>{html.escape(f'{LEVERS[name].label}: {shown(value)}')}</div>"
+            for name, value in lever_values(model.params).items()
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=used,
+            style={"column-count": 3, "margin-top": "8px"},
+        )
 
 
 @solara.component

@@ -89,9 +89,11 @@ class Layout:
         pos, n = self.pos[alive], len(alive)
         ties = np.maximum(np.bincount(i, minlength=n) + np.bincount(j, minlength=n), 1)
         for temperature in np.linspace(start, start / 10, iterations):
-            delta = pos[:, None, :] - pos[None, :, :]
-            dist2 = np.maximum((delta**2).sum(-1), 1e-6)
-            force = (delta * (k * k / dist2)[..., None]).sum(1)  # repulsion between all
+            # repulsion between all, x and y apart: an n x n x 2 array took twice the time
+            dx = pos[:, 0, None] - pos[None, :, 0]
+            dy = pos[:, 1, None] - pos[None, :, 1]
+            push = k * k / np.maximum(dx * dx + dy * dy, 1e-6)
+            force = np.column_stack(((dx * push).sum(1), (dy * push).sum(1)))
             pull = pos[j] - pos[i]  # attraction along ties: d^2 / k
             length = np.sqrt((pull**2).sum(1, keepdims=True))
             along = pull * length / k

@@ -11,6 +11,7 @@ SIM_VIZ_BANNER is printed once SIM_VIZ_PROBE, the page's address, answers.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import html
 import os
@@ -157,6 +158,13 @@ def main() -> None:
     banner, probe = os.environ.get("SIM_VIZ_BANNER"), os.environ.get("SIM_VIZ_PROBE")
     if banner and probe:
         threading.Thread(target=announce, args=(banner, probe), daemon=True).start()
+    # the pages send JPEG frames, which deflate cannot shrink: compressing them cost the server
+    # a sixth of each step (`solara run` has no option for it)
+    import uvicorn
+
+    uvicorn.Config.__init__ = functools.partialmethod(
+        uvicorn.Config.__init__, ws_per_message_deflate=False
+    )
     from solara.__main__ import cli
 
     cli(["run", app_name, *sys.argv[1:]], prog_name="solara")

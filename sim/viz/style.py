@@ -76,6 +76,13 @@ CSS = f"""
 }}
 .solara-content-main .v-content__wrap > div {{ padding: 6px 8px !important; }}
 .sim-picture {{ max-width: 100%; height: auto; display: block; }}
+/* a network's title, in the strip its picture leaves at the top (26 pixels) */
+.sim-network {{ position: relative; }}
+.sim-title {{
+  position: absolute; top: 2px; left: 8px; font-size: 16px; line-height: 20px;
+  white-space: nowrap; color: #000;
+}}
+.sim-title-none {{ left: 0; right: 0; text-align: center; }}
 .sim-bar {{
   align-items: center; flex-wrap: wrap; column-gap: 8px !important;
   background: none !important;
@@ -92,6 +99,13 @@ CSS = f"""
 .sim-month {{ font-size: 22px; font-weight: 600; white-space: nowrap; }}
 .sim-run {{ font-size: 15px; font-weight: 600; padding-left: 6px; }}
 """
+# the options bar's swatches, in CSS: a widget each would cost every step's render (Solara
+# updates every widget of the page when a step redraws the pictures)
+CSS += "".join(
+    f".sim-{name}{code}::before {{ content: '{mark}'; color: {color}; margin-right: 3px; }}\n"
+    for name, mark, colors in (("kind", "●", KIND_COLORS), ("tie", "━", TIE_COLORS))
+    for code, color in enumerate(colors)
+)
 
 
 @solara.component
@@ -153,12 +167,6 @@ def best_connected(state: State, count: int) -> list[int]:
     return [int(row) for row in order if degree[row] > 0]
 
 
-def _swatch(color: str, mark: str = "●") -> solara.Element:
-    return solara.HTML(
-        tag="span", unsafe_innerHTML=mark, style=f"color: {color}; margin-right: 3px"
-    )
-
-
 @solara.component
 def ViewOptions(view: View, model: ClassroomModel, marks: bool = False):
     """The network's legend that is also its filter: a button per kind and per tie type
@@ -167,13 +175,13 @@ def ViewOptions(view: View, model: ClassroomModel, marks: bool = False):
     the rest fades)."""
     with solara.Row(classes=["sim-bar"]):
         kinds = [
-            solara.Button(value=int(kind), children=[_swatch(color), word], small=True)
-            for kind, word, color in zip(Kind, KIND_WORDS, KIND_COLORS, strict=True)
+            solara.Button(value=int(kind), label=word, small=True, classes=[f"sim-kind{kind:d}"])
+            for kind, word in zip(Kind, KIND_WORDS, strict=True)
         ]
         solara.ToggleButtonsMultiple(view.kinds, children=kinds, dense=True)
         ties = [
-            solara.Button(value=int(kind), children=[_swatch(color, "━"), word], small=True)
-            for kind, word, color in zip(TieType, TIE_WORDS, TIE_COLORS, strict=True)
+            solara.Button(value=int(kind), label=word, small=True, classes=[f"sim-tie{kind:d}"])
+            for kind, word in zip(TieType, TIE_WORDS, strict=True)
         ]
         solara.ToggleButtonsMultiple(view.ties, children=ties, dense=True)
         if marks:
