@@ -298,8 +298,9 @@ def student(browser, url: str, name: str, role: str, shown: str = ""):
     page = context.new_page()
     page.goto(f"{url}/join")
     page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name=role, exact=True).click()
-    page.get_by_role("button", name="Join").click()
+    # the roles are enabled once the name has reached the server: slow on a loaded machine
+    page.get_by_role("button", name=role, exact=True).click(timeout=90_000)
+    page.get_by_role("button", name="Join").click(timeout=90_000)
     page.get_by_text(shown or f"{name}: {role}, steering ").wait_for(timeout=60_000)
     return context, page
 
