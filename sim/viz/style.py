@@ -102,7 +102,8 @@ CSS = f"""
 # the options bar's swatches, in CSS: a widget each would cost every step's render (Solara
 # updates every widget of the page when a step redraws the pictures)
 CSS += "".join(
-    f".sim-{name}{code}::before {{ content: '{mark}'; color: {color}; margin-right: 3px; }}\n"
+    f".sim-{name}{code} .v-btn__content::before "
+    f"{{ content: '{mark}'; color: {color}; margin-right: 3px; }}\n"
     for name, mark, colors in (("kind", "●", KIND_COLORS), ("tie", "━", TIE_COLORS))
     for code, color in enumerate(colors)
 )
