@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from sim.scenario import apply_changes
 from sim.schema import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def small(**changes) -> Scenario:
@@ -50,3 +58,50 @@ def chromium() -> str:
             pytest.fail("chromium is not installed; .ci/run installs it")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return found
+
+
+@contextmanager
+def headless_chromium() -> Iterator:
+    """A launched headless Chromium (Playwright's Browser), closed afterwards."""
+    executable = chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def start(
+    command: list[str],
+    log: Path,
+    ready: Callable[[str], bool],
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """Start a server in its own process group (output in `log`, `env` added to the
+    environment); wait, two minutes at most, until `ready(its output so far)`."""
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert server.poll() is None, log.read_text()
+        try:
+            if ready(log.read_text()):
+                return server
+        except OSError:  # not listening yet, or refused for now
+            pass
+        time.sleep(0.3)
+    stop(server)
+    pytest.fail(f"the server did not get ready: {log.read_text()}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a server that `start` started, and everything it started."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)

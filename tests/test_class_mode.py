@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 import pytest
-from support import CHROMIUM_ARGS, chromium
-from test_viz import ROOT, free_port, serve, status, stop
+from support import ROOT, headless_chromium, stop
+from test_viz import free_port, serve, status
 
 from sim.model.money import OUTSIDE
 from sim.scenario import apply_changes
@@ -271,13 +271,8 @@ def test_playing_steps_until_paused(hub):
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for these tests; each student is a context of its own."""
-    executable = chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with headless_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from support import CHROMIUM_ARGS, chromium
+from support import headless_chromium
 
 from sim.analysis.report_html import num, signed
 from sim.model.metrics import HEADLINE
@@ -210,12 +210,8 @@ def test_grid_and_sobol_reports_have_their_sections(tmp_path):
 
 
 def test_report_opens_in_headless_chromium_without_broken_images(compared):
-    executable = chromium()
-    from playwright.sync_api import sync_playwright
-
     shot = compared / "report.png"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with headless_chromium() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         failed: list[str] = []
         page.on("requestfailed", lambda request: failed.append(request.url))
@@ -227,7 +223,6 @@ def test_report_opens_in_headless_chromium_without_broken_images(compared):
         title = page.title()
         page.screenshot(path=str(shot), full_page=True)
         pdf = page.pdf(path=str(compared / "report.pdf"))  # printing works
-        browser.close()
     assert images >= 2 and broken == 0 and not failed
     assert re.search(r"simulation report", title)
     assert shot.stat().st_size > 50_000 and len(pdf) > 10_000

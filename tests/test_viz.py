@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import inspect
 import io
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +18,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
-from support import CHROMIUM_ARGS, chromium
+from support import ROOT, headless_chromium, start, stop
 
 from sim.model.model import EcosystemModel
 from sim.scenario import load_scenario, path_problem
@@ -38,7 +36,6 @@ from sim.viz.pair import PAIR_CHARTS
 from sim.viz.style import KIND_WORDS, NOBODY, TIE_WORDS, actor_row, best_connected
 from sim.vocabulary import Kind, TieType
 
-ROOT = Path(__file__).resolve().parent.parent
 CLASSROOM = load_scenario(SCENARIOS / "classroom.yaml")
 
 
@@ -270,32 +267,8 @@ def free_port() -> int:
 def serve(
     command: list[str], port: int, log: Path, env: dict[str, str] | None = None
 ) -> subprocess.Popen:
-    """Start a server in its own process group (with `env` added to the environment); wait
-    until it answers on `port`."""
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.5)
-    stop(server)
-    pytest.fail(f"no page on port {port}: {log.read_text()}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+    """Start a server (with `env` added to the environment); wait until it answers on `port`."""
+    return start(command, log, lambda _: status(f"http://127.0.0.1:{port}/") == 200, env)
 
 
 def images(page) -> list[str]:
@@ -361,13 +334,8 @@ def inside(locator) -> bool:
 
 @pytest.fixture
 def browser():
-    executable = chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with headless_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def open_page(browser, port: int):
@@ -555,21 +523,13 @@ def status(url: str, cookie: str = "") -> int:
 def serve_everywhere(port: int, log: Path) -> tuple[subprocess.Popen, str]:
     """`viz --host 0.0.0.0`, once it answers; returns the server and the token it printed."""
     command = [sys.executable, "run.py", "viz", "--host", "0.0.0.0", "--port", str(port)]
-    server = subprocess.Popen(
-        command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    token = re.compile(r"\?token=([\w-]+)")
+    server = start(
+        command,
+        log,
+        lambda out: token.search(out) is not None and status(f"http://127.0.0.1:{port}/") == 403,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text()
-        found = re.search(r"\?token=([\w-]+)", log.read_text())
-        try:
-            if found and status(f"http://127.0.0.1:{port}/") == 403:
-                return server, found[1]
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop(server)
-    pytest.fail(f"no server on port {port}: {log.read_text()}")
+    return server, token.search(log.read_text())[1]
 
 
 def test_beyond_loopback_the_page_needs_the_printed_token(tmp_path):

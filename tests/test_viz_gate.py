@@ -16,11 +16,9 @@ import urllib.request
 from contextlib import redirect_stdout
 from pathlib import Path
 
-import pytest
+from support import ROOT, headless_chromium, start, stop
 
 from sim.viz.serve import announce
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -43,25 +41,7 @@ def answer(url: str, cookie: str = "") -> tuple[int, str, str]:
 def start_class(port: int, log: Path, host: str = "0.0.0.0") -> subprocess.Popen:
     """`viz --class` on `host`, once its banner says it serves."""
     command = [sys.executable, "run.py", "viz", "--class", "--host", host, "--port", str(port)]
-    server = subprocess.Popen(
-        command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text()
-        if "students join at" in log.read_text():
-            return server
-        time.sleep(0.3)
-    stop(server)
-    pytest.fail(f"no banner from the class server: {log.read_text()}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    import os
-    import signal
-
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+    return start(command, log, lambda out: "students join at" in out)
 
 
 def test_the_banner_waits_until_the_page_answers():
@@ -141,16 +121,12 @@ def test_viz_modes_are_exclusive_and_a_bad_page_is_refused():
 
 
 def test_a_student_types_the_code_in_a_browser_and_the_join_page_opens(tmp_path):
-    from playwright.sync_api import sync_playwright
-    from support import CHROMIUM_ARGS, chromium
-
-    executable = chromium()
     port = free_port()
-    server = start_class(port, tmp_path / "log")
-    code = re.search(r"with the join code ([A-Z0-9]{6})\b", (tmp_path / "log").read_text())[1]
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with headless_chromium() as browser:  # skipped before the server starts without one
+        server = start_class(port, tmp_path / "log")
+        log = (tmp_path / "log").read_text()
+        code = re.search(r"with the join code ([A-Z0-9]{6})\b", log)[1]
+        try:
             outsider, student = browser.new_context(), browser.new_context()
             refused = outsider.new_page()
             refused.goto(f"http://127.0.0.1:{port}/join")
@@ -163,6 +139,5 @@ def test_a_student_types_the_code_in_a_browser_and_the_join_page_opens(tmp_path)
             page.click("button")
             page.get_by_label("Your name").wait_for(timeout=120_000)  # Solara, websocket and all
             assert "Your name" not in refused.content()
-            browser.close()
-    finally:
-        stop(server)
+        finally:
+            stop(server)
