@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import solara
@@ -144,6 +146,27 @@ def About(model: ClassroomModel):
         )
 
 
+@contextmanager
+def frame(model: solara.Reactive, params: dict[str, Any], title: str, key: str) -> Iterator[None]:
+    """What the pages share: their CSS, Mesa's SolaraViz (its controls and `params` in the
+    sidebar) built anew when `key` changes, and an app bar that the `with` block fills."""
+    PageStyle()
+    # no components for Mesa's draggable grid (and its "Page 0" tab): the page lays out
+    # its pictures itself, and Mesa's update counter redraws them at each step
+    SolaraViz(model, components=[], model_params=params, name=title, play_interval=50).key(key)
+    with solara.AppBar(), solara.Row(classes=["sim-bar"], style={"margin-left": "24px"}):
+        yield
+
+
+@contextmanager
+def main_column(refused: list[str]) -> Iterator[None]:
+    """The page's main column, under the settings its last Reset refused."""
+    with solara.Column(gap="6px", classes=["sim-main"]):
+        for line in refused:
+            solara.Error(f"Refused: {line}", dense=True)
+        yield
+
+
 @solara.component
 def Page():
     """The whole page: Mesa's controls and levers in the sidebar, pictures in the middle."""
@@ -151,22 +174,10 @@ def Page():
     model = solara.use_memo(lambda: solara.reactive(PageModel(name)), [name])
     params = solara.use_memo(lambda: model_params(model.value), [name])
     view = use_view()
-    PageStyle()
-    # no components for Mesa's draggable grid (and its "Page 0" tab): the page lays out
-    # its pictures itself, and Mesa's update counter redraws them at each step
-    SolaraViz(
-        model,
-        components=[],
-        model_params=params,
-        name="Innovation ecosystem: class demo",
-        play_interval=50,
-    ).key(name)
-    with solara.AppBar(), solara.Row(classes=["sim-bar"], style={"margin-left": "24px"}):
+    with frame(model, params, "Innovation ecosystem: class demo", name):
         Month(model.value)
         ScenarioSelect()
-    with solara.Column(gap="6px", classes=["sim-main"]):
-        for line in model.value.refused:
-            solara.Error(f"Refused: {line}", dense=True)
+    with main_column(model.value.refused):
         Network(model.value, view)
         ViewOptions(view, model.value)
         Charts(model.value)

@@ -12,14 +12,13 @@ import os
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from .app import Month, Network
+from .app import Month, Network, frame, main_column
 from .classroom import DEFAULT_SCENARIO, LEVERS
 from .drawing import ChartsPicture, jpeg
 from .pair import COMPARISONS, PAIR_CHARTS, PairModel, lever_named, read_value
-from .style import PageStyle, View, ViewOptions, shown, use_view
+from .style import View, ViewOptions, shown, use_view
 
 # the scenario both runs start from: `run.py viz --scenario FILE` passes it here
 SCENARIO = os.environ.get("SIM_VIZ_SCENARIO", DEFAULT_SCENARIO.name)
@@ -127,23 +126,12 @@ def Page():
     model = solara.use_memo(lambda: solara.reactive(PagePair()), [chosen])
     params = solara.use_memo(lambda: model_params(model.value), [chosen])
     view = use_view()
-    PageStyle()
-    # no components for Mesa's draggable grid: the page lays out its pictures itself
-    SolaraViz(
-        model,
-        components=[],
-        model_params=params,
-        name="Innovation ecosystem: side by side",
-        play_interval=50,
-    ).key(chosen)
-    with solara.AppBar(), solara.Row(classes=["sim-bar"], style={"margin-left": "24px"}):
+    with frame(model, params, "Innovation ecosystem: side by side", chosen):
         Month(model.value)
         solara.Select(
             "", values=list(COMPARISONS), value=comparison, dense=True, classes=["sim-comparison"]
         )
-    with solara.Column(gap="6px", classes=["sim-main"]):
-        for line in model.value.refused:
-            solara.Error(f"Refused: {line}", dense=True)
+    with main_column(model.value.refused):
         Pictures(model.value, view)
         # the actors to follow: the first run's hubs (the same names in both runs)
         ViewOptions(view, model.value.runs[0], marks=True)
