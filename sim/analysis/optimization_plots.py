@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..model.metrics import METRICS
-from .plots import DPI, axis_of, plain
+from .plots import DPI, axis_of, plain, whitegrid
 
 TRIALS, FRONT = "0.6", "#d95f02"  # grey for every trial, orange for the front
 
@@ -72,7 +71,7 @@ def plot_front(
 def _figure(n: int, ncols: int, size: tuple[float, float]) -> tuple[Figure, list]:
     """A figure of `n` panels whose layout engine keeps every label inside it."""
     nrows = math.ceil(n / ncols)
-    with sns.axes_style("whitegrid"):
+    with whitegrid():
         fig = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(fig)
         axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())

@@ -1,4 +1,6 @@
-"""Seaborn figures of a run's metrics, drawn off-screen (Agg) so they work without a display."""
+"""Figures of runs' metrics, drawn off-screen (Agg) so they work without a display: plain
+matplotlib in seaborn's whitegrid look (importing seaborn, and scipy.stats with it, took half
+of `run.py run small.yaml`)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ import math
 import textwrap
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -16,6 +18,48 @@ from matplotlib.ticker import MaxNLocator
 from ..model.metrics import METRICS, REGISTRY, Metric
 
 DPI = 110
+# seaborn's axes_style("whitegrid"), without importing seaborn
+WHITEGRID = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "axes.labelcolor": ".15",
+    "axes.axisbelow": True,
+    "axes.grid": True,
+    "grid.color": ".8",
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.bottom": False,
+    "ytick.left": False,
+    "xtick.top": False,
+    "ytick.right": False,
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+}
+
+
+def whitegrid():
+    """A context in which new figures and axes take the WHITEGRID look."""
+    return matplotlib.rc_context(WHITEGRID)
+
+
+def colors(n: int) -> list[tuple[float, float, float, float]]:
+    """`n` colours of the tab10 palette, repeated past ten."""
+    tab10 = matplotlib.colormaps["tab10"]
+    return [tab10(i % 10) for i in range(n)]
 
 
 def panels() -> dict[str, list[str]]:
@@ -77,16 +121,12 @@ def timeseries_figure(df: pd.DataFrame) -> Figure:
     shown = {name: cols for name, cols in shown.items() if cols}
     fig, axes = _grid(len(shown), left=0.95)  # room for the unit and ticks such as 0.0125
     for ax, (name, cols) in zip(axes, shown.items(), strict=True):
-        words = {c: plain(METRICS[c].label) for c in cols}
-        long = df.rename(columns=words).melt(
-            id_vars="step", value_vars=list(words.values()), var_name="metric"
-        )
-        hue = "metric" if len(cols) > 1 else None
-        sns.lineplot(data=long, x="step", y="value", hue=hue, ax=ax, linewidth=1.2)
+        for col in cols:
+            ax.plot(df["step"], df[col], linewidth=1.2, label=plain(METRICS[col].label))
         ax.set(title=plain(name), xlabel="month", ylabel=plain(_y_label(cols)))
         _y_range(ax, df[cols].to_numpy(float), [METRICS[c] for c in cols])
-        if hue:
-            ax.legend(fontsize="x-small", title=None)
+        if len(cols) > 1:
+            ax.legend(fontsize="x-small")
     return fig
 
 
@@ -127,7 +167,7 @@ def _grid(
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
     width, height = size[0] * ncols, size[1] * nrows + 0.5
-    with sns.axes_style("whitegrid"):
+    with whitegrid():
         fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)
         axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
@@ -155,11 +195,11 @@ def plot_bands(bands: pd.DataFrame, metrics: list[str], path: str | Path, title:
     """Each metric over time, one line per `label` with its 95% confidence band."""
     metrics = [m for m in metrics if m in set(bands["metric"])][:12]
     fig, axes = _grid(len(metrics), size=(4.4, 3.0), left=0.95, gap=1.0)
-    palette = sns.color_palette("tab10", bands["label"].nunique())
-    colors = dict(zip(bands["label"].unique(), palette, strict=True))
+    labels = bands["label"].unique()
+    palette = dict(zip(labels, colors(len(labels)), strict=True))
     for ax, metric in zip(axes, metrics, strict=True):
         for label, line in bands[bands["metric"] == metric].groupby("label", sort=False):
-            color = colors[label]
+            color = palette[label]
             ax.plot(line["step"], line["mean"], color=color, label=plain(label), lw=1.2)
             ax.fill_between(line["step"], line["ci_low"], line["ci_high"], color=color, alpha=0.2)
         ax.set(xlabel="month", ylabel=axis_of(metric, "month"))
@@ -235,24 +275,31 @@ def plot_distributions(
     left = 0.3 + 0.06 * max((len(x) for label in labels for x in label.split("\n")), default=1)
     height = max(2.6, 1.3 + 0.16 * sum(lines) + 0.1 * len(names))
     fig, axes = _grid(len(metrics), size=(3.6 + left, height), left=left, gap=1.0)
+    jitter = np.random.default_rng(0)  # the dots' spread: the same figure on every draw
+    palette = colors(len(names))
     for ax, metric in zip(axes, metrics, strict=True):
-        box = {"order": names, "color": "0.9", "fliersize": 0, "width": 0.6}
-        sns.boxplot(data=runs, x=metric, y="scenario", ax=ax, **box)
-        sns.stripplot(
-            data=runs,
-            x=metric,
-            y="scenario",
-            order=names,
-            ax=ax,
-            size=3,
-            alpha=0.6,
-            hue="scenario",
-            legend=False,
-            palette="tab10",
+        values = [runs.loc[runs["scenario"] == n, metric].dropna().to_numpy(float) for n in names]
+        kept = [i for i, v in enumerate(values) if len(v)]
+        ax.boxplot(
+            [values[i] for i in kept],
+            positions=kept,
+            orientation="horizontal",
+            widths=0.6,
+            showfliers=False,
+            patch_artist=True,
+            boxprops={"facecolor": "0.9", "edgecolor": "0.3"},
+            medianprops={"color": "0.3"},
+            whiskerprops={"color": "0.3"},
+            capprops={"color": "0.3"},
         )
+        for i in kept:
+            spread = jitter.uniform(-0.15, 0.15, len(values[i]))
+            ax.scatter(values[i], i + spread, s=9, alpha=0.6, color=palette[i], lw=0, zorder=3)
         ax.set(xlabel=axis_of(metric, "run"), ylabel="")
         panel_title(ax, metric)
         ax.set_yticks(range(len(names)), labels)
+        ax.set_ylim(len(names) - 0.5, -0.5)  # the first scenario on top
+        ax.grid(False, axis="y")
         ax.tick_params(axis="y", labelsize="x-small")
         ax.locator_params(axis="x", nbins=5)
         known = METRICS.get(metric)

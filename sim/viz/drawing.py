@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba_array
@@ -21,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from ..analysis.plots import whitegrid
 from ..model.metrics import METRICS
 from ..model.state import State
 from ..vocabulary import KINDS, End, TieType
@@ -310,7 +310,7 @@ class ChartPicture(LivePicture):
         runs: tuple[str, ...] = ("",),
     ):
         width, height = size
-        with sns.axes_style("whitegrid"):
+        with whitegrid():
             fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
             left, bottom, top = 48, 32, 20  # pixels for the y label, the x label, the title
             ax = fig.add_axes(
