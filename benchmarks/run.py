@@ -421,6 +421,75 @@ def _sweep_recording(workdir: Path, runs: int = 20) -> list[str]:
     ]
 
 
+def child_run_command(out: str) -> dict:
+    """In a child process: the phases of `run.py run small.yaml`, timed one after another."""
+    start = time.perf_counter()
+    import mesa  # noqa: F401  (and numpy, pandas, scipy, networkx that Mesa imports)
+
+    mesa_s = time.perf_counter()
+    from sim import load_scenario
+    from sim.analysis import plots
+    from sim.analysis.run_output import write_run
+    from sim.model.runner import run_scenario
+
+    package_s = time.perf_counter()
+    scenario = load_scenario(SMALL)
+    began = time.perf_counter()
+    model, df = run_scenario(scenario)
+    ran = time.perf_counter()
+    Path(out).mkdir(parents=True, exist_ok=True)
+    plots.plot_timeseries(df, Path(out) / "alone.png", "plot")
+    plotted = time.perf_counter()
+    write_run(out, scenario, model, df, ran - began)
+    return {
+        "mesa_s": mesa_s - start,
+        "package_s": package_s - mesa_s,
+        "model_s": ran - began,
+        "plot_s": plotted - ran,
+        "write_s": time.perf_counter() - plotted,
+    }
+
+
+def bench_run_command(workdir: Path, tries: int = 5) -> list[str]:
+    """`run.py run scenarios/small.yaml` as a user types it, whole command, `tries` times;
+    then its phases in one child process."""
+    walls = []
+    for i in range(tries):
+        command = [sys.executable, "run.py", "run", str(SMALL), "--out", str(workdir / f"r{i}")]
+        walls.append(measured(command)["wall_s"])
+    parts = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--child-run-command", str(workdir / "parts")],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    names = {
+        "mesa_s": "importing Mesa (with numpy, pandas, scipy, networkx)",
+        "package_s": "importing the package's runner, outputs and plots",
+        "model_s": "the model: 36 months of small.yaml",
+        "plot_s": "drawing timeseries.png",
+        "write_s": "writing the results (Parquet, summary, the plot again)",
+    }
+    return [
+        "### The run command: `run.py run scenarios/small.yaml`",
+        "",
+        f"The whole command as typed (Python start-up to exit), {tries} times; then its "
+        "phases timed one after another in one process (where the time goes).",
+        "",
+        "| whole command | median (s) | fastest (s) | slowest (s) |",
+        "|---|---:|---:|---:|",
+        f"| `run.py run scenarios/small.yaml` | {np.median(walls):.2f} | {min(walls):.2f} | "
+        f"{max(walls):.2f} |",
+        "",
+        "| phase | time (s) |",
+        "|---|---:|",
+        *(f"| {names[key]} | {parts[key]:.2f} |" for key in names),
+    ]
+
+
 def bench_sweep_throughput(workdir: Path) -> list[str]:
     """The same 40 runs on 1 and on 2 worker processes."""
     exp = {
@@ -447,6 +516,28 @@ def bench_sweep_throughput(workdir: Path) -> list[str]:
         f"| 2 | {two['run_s']:.1f} | {40 / two['run_s']:.2f} | {two['wall_s']:.1f} |",
         "",
         f"Speed-up with 2 processes: x{speedup:.2f} (parallel efficiency {speedup / 2:.0%}).",
+    ]
+
+
+def bench_sweep_short(workdir: Path, runs: int = 60) -> list[str]:
+    """The same `runs` short runs (small.yaml as shipped, 36 months) on 1 and on 2 processes."""
+    exp = experiment("short", runs, 36)
+    one, two = timed_sweep(exp, 1, workdir), timed_sweep(exp, 2, workdir)
+    return [
+        "### Sweep: short runs on 1 and 2 worker processes",
+        "",
+        f"{runs} runs of scenarios/small.yaml as shipped (36 months, about 0.5 s each). Columns "
+        "as for the throughput sweep above: *running* includes starting the 2 worker processes "
+        "(the 1-process sweep runs in the parent, which has imported the model already); *wall* "
+        "adds start-up, planning and the summary.",
+        "",
+        "| processes | running (s) | runs/s | wall (s) |",
+        "|---:|---:|---:|---:|",
+        f"| 1 | {one['run_s']:.1f} | {runs / one['run_s']:.2f} | {one['wall_s']:.1f} |",
+        f"| 2 | {two['run_s']:.1f} | {runs / two['run_s']:.2f} | {two['wall_s']:.1f} |",
+        "",
+        f"Speed-up with 2 processes: x{one['run_s'] / two['run_s']:.2f} running, "
+        f"x{one['wall_s'] / two['wall_s']:.2f} wall.",
     ]
 
 
@@ -564,7 +655,9 @@ def _ratio(rows: list[str], runs: int) -> str:
 
 BENCHMARKS: dict[str, Callable[[Path], list[str]]] = {
     "single_run": bench_single_run,
+    "run_command": bench_run_command,
     "sweep_throughput": bench_sweep_throughput,
+    "sweep_short": bench_sweep_short,
     "sweep_parent_memory": bench_sweep_parent_memory,
     "sweep_runner_overhead": bench_sweep_runner_overhead,
     "batch_run_rival": bench_batch_run_rival,
@@ -614,7 +707,11 @@ def main() -> int:
     parser.add_argument("--child-batch-run", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--child-class-demo", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-recording", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-run-command", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_run_command:
+        print(json.dumps(child_run_command(args.child_run_command)))
+        return 0
     if args.child_recording is not None:
         print(json.dumps(child_recording(bool(args.child_recording))))
         return 0
