@@ -159,11 +159,7 @@ def invest(model: EcosystemModel, fund: int, startup: int, tally: Tally) -> str:
     s, fin = model.state, model.params.finance
     a, e, rng = s.actors, s.equity, model.rng
     v, st = np.array([fund]), np.array([startup])
-    rounds = a.rounds[st]
-    ticket = rng.uniform(*finance._stage(rounds, fin.ticket_seed, fin.ticket_a, fin.ticket_later))
-    drawn = rng.uniform(
-        *finance._stage(rounds, fin.premoney_seed, fin.premoney_a, fin.premoney_later)
-    )
+    ticket, drawn = finance.round_terms(fin, a.rounds[st], rng)
     pre = np.maximum(drawn, finance.valuation(s, model.params, st))
     if ticket[0] > a.capital[fund]:
         return f"refused: the ticket is ${ticket[0]:.1f}M, your fund holds ${a.capital[fund]:.1f}M"

@@ -56,6 +56,14 @@ def _stage(rounds: np.ndarray, seed, series_a, later) -> tuple[np.ndarray, np.nd
     return lo, hi
 
 
+def round_terms(fin, rounds: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Each round's ticket and drawn pre-money ($M), uniform in its stage's ranges (`fin`:
+    the scenario's finance)."""
+    ticket = rng.uniform(*_stage(rounds, fin.ticket_seed, fin.ticket_a, fin.ticket_later))
+    drawn = rng.uniform(*_stage(rounds, fin.premoney_seed, fin.premoney_a, fin.premoney_later))
+    return ticket, drawn
+
+
 def milestone_met(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
     """Staged financing (Gompers 1995): a first round needs nothing shown; a follow-on round
     needs a fundamental valuation of `milestone_share` times its stage's lowest pre-money."""
@@ -115,9 +123,7 @@ def venture_capital(
     keep = keep[rank_within(v[keep]) < room]
     v, s = v[keep], s[keep]
 
-    rounds = a.rounds[s]
-    ticket = rng.uniform(*_stage(rounds, fin.ticket_seed, fin.ticket_a, fin.ticket_later))
-    drawn = rng.uniform(*_stage(rounds, fin.premoney_seed, fin.premoney_a, fin.premoney_later))
+    ticket, drawn = round_terms(fin, a.rounds[s], rng)
     pre = np.maximum(drawn, valuation(state, params, s))
     spent = np.bincount(v, ticket, minlength=n)
     ok = spent[v] <= a.capital[v]  # a fund that cannot pay all its tickets makes none
