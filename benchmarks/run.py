@@ -519,10 +519,40 @@ def bench_sweep_throughput(workdir: Path) -> list[str]:
     ]
 
 
+def child_runs(runs: int, start_at: float) -> dict:
+    """In a child process: `runs` runs of small.yaml after one not counted, from the clock
+    time `start_at` on; the median's time and the process's CPU time per run."""
+    from sim import load_scenario
+    from sim.model.runner import run_model
+
+    scenario = load_scenario(SMALL)
+    run_model(scenario, 1, None, None)  # the first run in a process loads what is lazy
+    time.sleep(max(0.0, start_at - time.time()))  # processes side by side start together
+    walls, cpu = [], time.process_time()
+    for seed in range(2, runs + 2):
+        start = time.perf_counter()
+        run_model(scenario, seed, None, None)
+        walls.append(time.perf_counter() - start)
+    return {"median_s": float(np.median(walls)), "cpu_s": (time.process_time() - cpu) / runs}
+
+
+def side_by_side_runs(copies: int, runs: int = 12) -> list[dict]:
+    """`copies` child processes of child_runs, their runs started together."""
+    start_at = time.time() + 10  # after the imports and the first run of each
+    command = [sys.executable, __file__, "--child-runs", str(runs), str(start_at)]
+    procs = [
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(copies)
+    ]
+    return [json.loads(proc.communicate()[0]) for proc in procs]
+
+
 def bench_sweep_short(workdir: Path, runs: int = 60) -> list[str]:
-    """The same `runs` short runs (small.yaml as shipped, 36 months) on 1 and on 2 processes."""
+    """The same `runs` short runs (small.yaml as shipped, 36 months) on 1 and on 2 processes;
+    then the runs alone against two processes of them at once, without any runner."""
     exp = experiment("short", runs, 36)
     one, two = timed_sweep(exp, 1, workdir), timed_sweep(exp, 2, workdir)
+    alone, pair = side_by_side_runs(1)[0], side_by_side_runs(2)
     return [
         "### Sweep: short runs on 1 and 2 worker processes",
         "",
@@ -538,6 +568,14 @@ def bench_sweep_short(workdir: Path, runs: int = 60) -> list[str]:
         "",
         f"Speed-up with 2 processes: x{one['run_s'] / two['run_s']:.2f} running, "
         f"x{one['wall_s'] / two['wall_s']:.2f} wall.",
+        "",
+        "The same runs without a runner: 12 runs in one process alone, then in two processes "
+        "at once (each its own 12).",
+        "",
+        "| processes at once | median run (s) | CPU per run (s) |",
+        "|---:|---:|---:|",
+        f"| 1 | {alone['median_s']:.3f} | {alone['cpu_s']:.3f} |",
+        *(f"| 2 | {p['median_s']:.3f} | {p['cpu_s']:.3f} |" for p in pair),
     ]
 
 
@@ -708,7 +746,12 @@ def main() -> int:
     parser.add_argument("--child-class-demo", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-recording", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-run-command", help=argparse.SUPPRESS)
+    parser.add_argument("--child-runs", nargs=2, type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_runs:
+        runs, start_at = args.child_runs
+        print(json.dumps(child_runs(int(runs), start_at)))
+        return 0
     if args.child_run_command:
         print(json.dumps(child_run_command(args.child_run_command)))
         return 0
