@@ -536,7 +536,7 @@ def child_runs(runs: int, start_at: float) -> dict:
     return {"median_s": float(np.median(walls)), "cpu_s": (time.process_time() - cpu) / runs}
 
 
-def side_by_side_runs(copies: int, runs: int = 12) -> list[dict]:
+def side_by_side_runs(copies: int, runs: int) -> list[dict]:
     """`copies` child processes of child_runs, their runs started together."""
     start_at = time.time() + 10  # after the imports and the first run of each
     command = [sys.executable, __file__, "--child-runs", str(runs), str(start_at)]
@@ -547,12 +547,12 @@ def side_by_side_runs(copies: int, runs: int = 12) -> list[dict]:
     return [json.loads(proc.communicate()[0]) for proc in procs]
 
 
-def bench_sweep_short(workdir: Path, runs: int = 60) -> list[str]:
+def bench_sweep_short(workdir: Path, runs: int = 60, alone_runs: int = 12) -> list[str]:
     """The same `runs` short runs (small.yaml as shipped, 36 months) on 1 and on 2 processes;
-    then the runs alone against two processes of them at once, without any runner."""
+    then `alone_runs` in one process against as many in each of two at once, no runner."""
     exp = experiment("short", runs, 36)
     one, two = timed_sweep(exp, 1, workdir), timed_sweep(exp, 2, workdir)
-    alone, pair = side_by_side_runs(1)[0], side_by_side_runs(2)
+    alone, pair = side_by_side_runs(1, alone_runs)[0], side_by_side_runs(2, alone_runs)
     return [
         "### Sweep: short runs on 1 and 2 worker processes",
         "",
@@ -569,8 +569,8 @@ def bench_sweep_short(workdir: Path, runs: int = 60) -> list[str]:
         f"Speed-up with 2 processes: x{one['run_s'] / two['run_s']:.2f} running, "
         f"x{one['wall_s'] / two['wall_s']:.2f} wall.",
         "",
-        "The same runs without a runner: 12 runs in one process alone, then in two processes "
-        "at once (each its own 12).",
+        f"The same runs without a runner: {alone_runs} runs in one process alone, then in two "
+        f"processes at once (each its own {alone_runs}).",
         "",
         "| processes at once | median run (s) | CPU per run (s) |",
         "|---:|---:|---:|",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ...schema import Scenario
+from ...schema import Finance, Scenario
 from ...vocabulary import End, Kind
 from ..arrays import mean_over, rank_within
 from ..metrics import Tally
@@ -56,9 +56,8 @@ def _stage(rounds: np.ndarray, seed, series_a, later) -> tuple[np.ndarray, np.nd
     return lo, hi
 
 
-def round_terms(fin, rounds: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Each round's ticket and drawn pre-money ($M), uniform in its stage's ranges (`fin`:
-    the scenario's finance)."""
+def round_terms(fin: Finance, rounds: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Each round's ticket and drawn pre-money ($M), uniform in its stage's ranges."""
     ticket = rng.uniform(*_stage(rounds, fin.ticket_seed, fin.ticket_a, fin.ticket_later))
     drawn = rng.uniform(*_stage(rounds, fin.premoney_seed, fin.premoney_a, fin.premoney_later))
     return ticket, drawn
