@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 from support import small
 
 from sim.model import measures
 from sim.model.metrics import REGISTRY
 from sim.model.model import EcosystemModel
+from sim.model.neighbours import Neighbours
 from sim.model.state import State
 from sim.vocabulary import Kind, Origin
 
@@ -42,8 +42,7 @@ def researchers(knowledge: np.ndarray) -> State:
 
 def net(edges: list[tuple[int, int]], n: int) -> measures.Network:
     x, y = np.array(edges).T
-    graph = sp.csr_matrix((np.ones(2 * len(x)), (np.r_[x, y], np.r_[y, x])), shape=(n, n))
-    return measures.Network(graph, n)
+    return measures.Network(Neighbours.of(n, x, y), n)
 
 
 # --- the definitions on known cases ---------------------------------------------------------
@@ -138,3 +137,32 @@ def test_every_registry_metric_is_defined_in_the_odd():
     text = ODD.read_text(encoding="utf-8")
     missing = [m.name for m in REGISTRY if f"`{m.name}`" not in text]
     assert not missing, f"metrics without a definition in docs/ODD.md section 4: {missing}"
+
+
+def test_network_measures_are_networkx_s_on_the_partnering_kinds_alone():
+    """When some tied actors are outside the network (their kind may no longer partner), the
+    measures are those of the network actors' own graph, isolates included."""
+    import networkx as nx
+
+    model = EcosystemModel(small(steps=24), seed=4)
+    model.run()
+    s = model.state
+    matrix = model.params.partnering.matrix
+    partners = {k: [o for o in v if o != "university"] for k, v in matrix.items()}
+    partners["university"] = []
+    params = model.params.model_copy(
+        update={"partnering": model.params.partnering.model_copy(update={"matrix": partners})}
+    )
+    nodes = measures.network_nodes(s, params)
+    t = s.ties
+    a, b = t.a[: t.n], t.b[: t.n]
+    assert not np.isin(a, nodes).all() or not np.isin(b, nodes).all()  # some ties end outside
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes.tolist())
+    graph.add_edges_from((x, y) for x, y in zip(a, b, strict=True) if x in graph and y in graph)
+    net = measures.network(s, params)
+    assert measures.clustering(net) == pytest.approx(nx.average_clustering(graph))
+    assert measures.density(net) == pytest.approx(nx.density(graph))
+    largest = max(len(c) for c in nx.connected_components(graph)) / len(nodes)
+    assert measures.largest_component_share(net) == pytest.approx(largest)
+    assert sorted(measures.degrees(net)) == sorted(d for _, d in graph.degree() if d > 0)

@@ -46,7 +46,7 @@ BIT_GENERATORS = {
     "SFC64": np.random.SFC64,
     "MT19937": np.random.MT19937,
 }
-_CACHES = ("_adjacency", "_pair_index")  # rebuilt from the ties when next needed
+_CACHES = ("_neighbours",)  # rebuilt from the ties when next needed
 _SPECS = {"jam": Jam, "challenge": Challenge}
 
 

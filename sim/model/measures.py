@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,22 +13,28 @@ from scipy.sparse.csgraph import connected_components
 from ..schema import Scenario
 from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin, TieType
 from .mechanisms.platforms import platform_mask
+from .neighbours import Neighbours
 from .state import State
 
 
 @dataclass(frozen=True)
 class Network:
-    """The partnership network's adjacency and its number of actors (rows outside the
+    """The partnership network's neighbour index and its number of actors (rows outside the
     network, dead actors or kinds that may not partner, have no ties), with the measures
     several metrics share, computed once."""
 
-    graph: sp.csr_matrix
+    index: Neighbours
     n: int
 
-    @cached_property
+    @property
+    def graph(self) -> sp.csr_matrix:
+        """The symmetric 0/1 adjacency."""
+        return self.index.adjacency
+
+    @property
     def degree(self) -> np.ndarray:
         """Partners of each row."""
-        return np.diff(self.graph.indptr)
+        return self.index.degree
 
     @cached_property
     def clustering(self) -> float:
@@ -35,12 +42,11 @@ class Network:
         definition: 0 for degree < 2)."""
         if self.n == 0:
             return 0.0
-        deg = self.degree
-        triangles = np.asarray((self.graph @ self.graph).multiply(self.graph).sum(axis=1))
+        deg, nb = self.degree, self.index
+        common, _ = nb.common()  # per tie, both ways: the triangles it closes
+        triangles = np.bincount(nb.owner, common, minlength=nb.n)
         possible = deg * (deg - 1) / 2
-        local = np.divide(
-            triangles.ravel() / 2, possible, out=np.zeros(len(deg)), where=possible > 0
-        )
+        local = np.divide(triangles / 2, possible, out=np.zeros(len(deg)), where=possible > 0)
         return float(local.sum() / self.n)
 
 
@@ -74,18 +80,20 @@ def network(state: State, params: Scenario) -> Network:
     """The partnership network. Rows outside it are kept as isolated rows when none has a
     tie, which saves extracting the submatrix every month."""
     nodes = network_nodes(state, params)
-    graph = state.adjacency()
-    inside = np.zeros(graph.shape[0], dtype=bool)
+    index, t = state.neighbours(), state.ties
+    inside = np.zeros(index.n, dtype=bool)
     inside[nodes] = True
-    t = state.ties
-    if not (inside[t.a[: t.n]] & inside[t.b[: t.n]]).all():
-        graph = graph[nodes][:, nodes]
-    return Network(graph, len(nodes))
+    a, b = t.a[: t.n], t.b[: t.n]
+    if not (inside[a] & inside[b]).all():
+        local = np.cumsum(inside) - 1  # row of each network actor among the nodes
+        kept = inside[a] & inside[b]
+        index = Neighbours.of(len(nodes), local[a[kept]], local[b[kept]])
+    return Network(index, len(nodes))
 
 
 def density(net: Network) -> float:
     """Share of possible ties among the network's actors that exist."""
-    return float(net.graph.nnz / (net.n * (net.n - 1))) if net.n > 1 else 0.0
+    return float(2 * net.index.m / (net.n * (net.n - 1))) if net.n > 1 else 0.0
 
 
 def clustering(net: Network) -> float:
@@ -162,10 +170,17 @@ def total_capital(state: State) -> float:
     return float(a.capital[: a.n][a.alive[: a.n]].sum())
 
 
-def field_concentration(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per field, from the products' sales in the last market stage by firm (a product's
-    current owner): the leading firm's share, the Herfindahl index of the firms' shares, and
-    whether the field sold anything."""
+class Concentration(NamedTuple):
+    """Per field, from the products' sales in the last market stage by firm: the leading
+    firm's share, the Herfindahl index of the firms' shares, and whether it sold anything."""
+
+    top: np.ndarray
+    hhi: np.ndarray
+    sold: np.ndarray
+
+
+def field_concentration(state: State) -> Concentration:
+    """Each field's concentration of sales by firm (a product's current owner)."""
     p, fields = state.products, state.fields
     sold = np.flatnonzero(p.sales[: p.n] > 0)
     keys, firm = np.unique(p.owner[sold] * fields + p.field[sold], return_inverse=True)
@@ -175,23 +190,20 @@ def field_concentration(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarra
     share = firm_sales / total[field]
     top = np.zeros(fields)
     np.maximum.at(top, field, share)
-    return top, np.bincount(field, share**2, minlength=fields), total > 0
+    return Concentration(top, np.bincount(field, share**2, minlength=fields), total > 0)
 
 
-def top_seller_share(state: State, params: Scenario, platforms_only: bool = False) -> float:
+def top_seller_share(c: Concentration, params: Scenario, platforms_only: bool = False) -> float:
     """Mean over the fields with sales (only the platform fields, if asked) of the leading
     firm's share of the field's sales; 0 when there are none."""
-    top, _, sold = field_concentration(state)
-    if platforms_only:
-        sold = sold & platform_mask(params)
-    return float(top[sold].mean()) if sold.any() else 0.0
+    sold = c.sold & platform_mask(params) if platforms_only else c.sold
+    return float(c.top[sold].mean()) if sold.any() else 0.0
 
 
-def sales_hhi(state: State) -> float:
+def sales_hhi(c: Concentration) -> float:
     """Mean over the fields with sales of the Herfindahl index of firms' shares of the
     field's sales (1: one firm sells everything); 0 when nothing sold."""
-    _, hhi, sold = field_concentration(state)
-    return float(hhi[sold].mean()) if sold.any() else 0.0
+    return float(c.hhi[c.sold].mean()) if c.sold.any() else 0.0
 
 
 def ties_of_type(state: State, code: int) -> float:

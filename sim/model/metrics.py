@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields, make_dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -51,6 +52,11 @@ class Month:
     params: Scenario
     tally: Tally
     network: measures.Network
+
+    @cached_property
+    def concentration(self) -> measures.Concentration:
+        """Each field's concentration of sales, which three metrics share."""
+        return measures.field_concentration(self.state)
 
 
 @dataclass(frozen=True)
@@ -146,12 +152,12 @@ REGISTRY: tuple[Metric, ...] = (
     level("user_engagement", "users engaged in idea communities (mean over fields)",
           lambda m: float(m.state.engagement.mean()), "share"),
     level("top_seller_share", "leader's share of sales (mean over fields)",
-          lambda m: measures.top_seller_share(m.state, m.params), "share", headline=True),
-    level("platform_top_share",
-          "leader's share of sales (mean over platform fields)",
-          lambda m: measures.top_seller_share(m.state, m.params, platforms_only=True), "share"),
+          lambda m: measures.top_seller_share(m.concentration, m.params), "share", headline=True),
+    level("platform_top_share", "leader's share of sales (mean over platform fields)",
+          lambda m: measures.top_seller_share(m.concentration, m.params, platforms_only=True),
+          "share"),
     level("sales_hhi", "sales concentration by firm (Herfindahl index, mean over fields)",
-          lambda m: measures.sales_hhi(m.state)),
+          lambda m: measures.sales_hhi(m.concentration)),
     # ... and more flows during it
     flow("startup_innovations", "innovations by startups"),
     flow("corporate_innovations", "innovations by corporates"),

@@ -6,10 +6,10 @@ Mechanisms read and write these arrays; Mesa agents are thin views onto actor ro
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..vocabulary import End, Kind, Strategy, TieType
 from .money import Ledger
+from .neighbours import Neighbours
 
 
 class Table:
@@ -193,8 +193,7 @@ class State(Ledger):
         self.open_ledger()  # sources, sinks and the journal when one is kept
         self.formats: list = []  # formats.RunningJam and RunningChallenge under way
         self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
-        self._adjacency: tuple[tuple, sp.csr_matrix] | None = None  # (key of the ties, matrix)
-        self._pair_index: tuple[tuple, np.ndarray, np.ndarray] | None = None  # (key, keys, order)
+        self._neighbours: tuple[tuple, Neighbours] | None = None  # (key of the ties, index)
 
     # --- views ---------------------------------------------------------------------------
     def rows(self, kind: int | tuple[int, ...]) -> np.ndarray:
@@ -209,36 +208,18 @@ class State(Ledger):
             match = kinds == int(kind)  # an IntEnum compares 4x slower than an int
         return np.flatnonzero(match & a.alive[: a.n])
 
-    def adjacency(self) -> sp.csr_matrix:
-        """Symmetric 0/1 adjacency of current ties over all actor rows (built once per
-        state of the ties; treat it as read-only)."""
-        n, t = self.actors.n, self.ties
-        a, b = t.a[: t.n], t.b[: t.n]
+    def neighbours(self) -> Neighbours:
+        """The neighbour index of the current ties (built once per state of the ties)."""
+        t = self.ties
         key = self._ties_key()
-        if self._adjacency is None or self._adjacency[0] != key:
-            data = np.ones(2 * t.n)
-            adj = sp.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-            self._adjacency = (key, adj)
-        return self._adjacency[1]
+        if self._neighbours is None or self._neighbours[0] != key:
+            self._neighbours = (key, Neighbours.of(self.actors.n, t.a[: t.n], t.b[: t.n]))
+        return self._neighbours[1]
 
     def directed_tie(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per pair: k for the tie from x to y, k < m for tie k read a->b and m + k for tie k
-        read b->a (m ties), or -1 where x and y are not tied. Faster than indexing a sparse
-        matrix; the sorted pair keys are kept while the ties do not change."""
-        n, t = self.actors.n, self.ties
-        m = t.n
-        key = self._ties_key()
-        if self._pair_index is None or self._pair_index[0] != key:
-            a, b = t.a[:m], t.b[:m]
-            keys = np.r_[a * n + b, b * n + a]
-            order = np.argsort(keys)
-            self._pair_index = (key, keys[order], order)
-        _, keys, order = self._pair_index
-        wanted = np.asarray(x, dtype=np.int64) * n + y
-        if m == 0:
-            return np.full(len(wanted), -1)
-        pos = np.minimum(np.searchsorted(keys, wanted), 2 * m - 1)
-        return np.where(keys[pos] == wanted, order[pos], -1)
+        read b->a (m ties), or -1 where x and y are not tied."""
+        return self.neighbours().tie(x, y)
 
     def _ties_key(self) -> tuple:
         """What identifies the current ties (for caches of structures built from them)."""

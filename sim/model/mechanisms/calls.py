@@ -75,7 +75,7 @@ def _consortia(
     # some candidates are the lead's partners: consortia build on existing ties (INFSO-SKIN)
     own = (rng.random(cand.shape) < c.partner_share) & (state.degree()[leads] > 0)[:, None]
     li, ci = np.nonzero(own)
-    cand[li, ci] = partnering.random_neighbour(state.adjacency(), leads[li], rng)
+    cand[li, ci] = partnering.random_neighbour(state.neighbours(), leads[li], rng)
     cand = np.c_[cand, _one_per_group(params, state, rng, leads, eligible)]
     lead = np.broadcast_to(leads[:, None], cand.shape)
     allowed = partnering.kind_matrix(params)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS
+from ..arrays import sum_into
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -48,8 +48,7 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
     into_b, lic_b = _inflow(state, params, b, a, t.eff_ba[:m])
     k = state.actors.knowledge
     n = state.actors.n
-    gather = sp.csr_matrix((np.ones(2 * m), (np.r_[a, b], np.arange(2 * m))), shape=(n, 2 * m))
-    k[:n] += gather @ np.vstack([into_a, into_b])  # every row's inflow from all its ties
+    k[:n] += sum_into(np.r_[a, b], np.vstack([into_a, into_b]), n)  # inflows from all ties
     np.minimum(k, 1.0, out=k)
 
     fee = params.ip.licensing_fee
@@ -76,13 +75,14 @@ def opportunism(state: State, params: Scenario, rng: np.random.Generator, tally:
 
     a, b = t.a[:m], t.b[:m]
     if tp.reputation_sharing and (a_cheats.any() or b_cheats.any()):
-        n = state.actors.n
         victims = np.r_[b[a_cheats], a[b_cheats]]
         cheaters = np.r_[a[a_cheats], b[b_cheats]]
-        told = sp.csr_matrix((np.ones(len(victims)), (victims, cheaters)), shape=(n, n))
-        heard = state.adjacency() @ told  # [k, d]: k's partners cheated by d
-        loss = tp.reputation_weight * tp.trust_loss
-        lost = loss * np.asarray(heard[np.r_[a, b], np.r_[b, a]]).ravel()  # both directions
+        nb = state.neighbours()
+        told, partner = nb.partners_of(victims)  # each victim tells all its partners
+        heard = nb.find(partner, cheaters[told])  # the tie of a partner told with the cheater
+        heard = np.bincount(heard[heard >= 0], minlength=2 * m)  # per position of the index
+        lost = np.empty(2 * m)
+        lost[nb.order] = tp.reputation_weight * tp.trust_loss * heard  # per tie, both ways
         t.trust_ab[:m] -= lost[:m]
         t.trust_ba[:m] -= lost[m:]
     np.clip(t.trust_ab[:m], 0, 1, out=t.trust_ab[:m])

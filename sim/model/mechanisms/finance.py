@@ -5,7 +5,6 @@ takeovers.py."""
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...schema import Finance, Scenario
 from ...vocabulary import End, Kind
@@ -82,9 +81,10 @@ def signal(state: State, params: Scenario, rng, funds: np.ndarray, rows: np.ndar
     ih = a.ih[rows]
     quality = mean_over(ih, a.knowledge[rows])
     traction = a.recent_value[rows] / (a.recent_value[rows] + params.knowledge.value_scale)
-    n = a.n
-    backed = sp.csr_matrix((np.ones(e.n), (e.owner[: e.n], e.company[: e.n])), shape=(n, n))
-    referred = np.asarray((backed @ state.adjacency())[funds, rows]).ravel() > 0
+    n, nb = a.n, state.neighbours()
+    pair, partner = nb.partners_of(rows)  # is a partner of the startup in the fund's portfolio?
+    backs = np.isin(funds[pair] * n + partner, e.owner[: e.n] * n + e.company[: e.n])
+    referred = np.bincount(pair[backs], minlength=len(rows)) > 0
     seen = quality + fin.traction_weight * traction + fin.referral_weight * referred
     seen += params.brokers.accelerator_signal * (a.accelerated_at[rows] >= 0)  # demo day
     return seen + rng.normal(0, fin.signal_noise, len(rows))

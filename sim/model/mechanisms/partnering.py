@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, Kind, Strategy
 from ..arrays import mean_over, rank_within
 from ..metrics import Tally
+from ..neighbours import Neighbours
 from ..records import Records
 from ..state import State
 from . import partnerships
@@ -62,23 +62,17 @@ def refresh_trust(state: State, params: Scenario) -> None:
     """Effective trust = relational trust mixed with what common partners think (structural)."""
     t = state.ties
     m = t.n
-    a, b = t.a[:m], t.b[:m]
     sw = params.trust.structural_weight
     t.eff_ab[:m], t.eff_ba[:m] = t.trust_ab[:m], t.trust_ba[:m]
     if m == 0 or sw == 0:
         return
-    n = state.actors.n
-    rel = sp.csr_matrix(
-        (np.r_[t.trust_ab[:m], t.trust_ba[:m]], (np.r_[a, b], np.r_[b, a])), shape=(n, n)
-    )
-    adj = state.adjacency()
-    # one product for both: [x, y] = summed trust in y of x's partners + 1j * common partners
-    both = adj @ (rel + 1j * adj)
-    found = np.asarray(both[np.r_[a, b], np.r_[b, a]]).ravel()  # each tie, both directions
-    total, common = found.real, found.imag
-    structural = total / np.maximum(common, 1)
-    relational = np.r_[t.trust_ab[:m], t.trust_ba[:m]]
-    effective = np.where(common > 0, (1 - sw) * relational + sw * structural, relational)
+    # structural trust of x in y: the mean trust in y of x's partners who are y's partners too
+    nb = state.neighbours()
+    relational = np.concatenate([t.trust_ab[:m], t.trust_ba[:m]])[nb.order]  # per position
+    common, total = nb.common(relational)
+    mixed = (1 - sw) * relational + sw * (total / np.maximum(common, 1))
+    effective = np.empty(2 * m)
+    effective[nb.order] = np.where(common > 0, mixed, relational)
     t.eff_ab[:m], t.eff_ba[:m] = effective[:m], effective[m:]
 
 
@@ -88,11 +82,11 @@ def _trust_of(state: State, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.r_[t.eff_ab[: t.n], t.eff_ba[: t.n]][state.directed_tie(x, y)]
 
 
-def random_neighbour(adj: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def random_neighbour(nb: Neighbours, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One uniformly drawn partner of each row (every row must have one)."""
-    start = adj.indptr[rows]
-    deg = adj.indptr[rows + 1] - start
-    return adj.indices[start + (rng.random(len(rows)) * deg).astype(np.int64)]
+    start = nb.start[rows]
+    deg = nb.start[rows + 1] - start
+    return nb.partner[start + (rng.random(len(rows)) * deg).astype(np.int64)]
 
 
 def cognitive_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -199,12 +193,12 @@ def search(
     j = pool[rng.integers(len(pool), size=len(i))]
     visible = rng.random(len(i)) < p.visibility_share
     j[visible] = draw_visible(pool, deg, int(visible.sum()), rng)
-    adj = state.adjacency()
+    nb = state.neighbours()
     fof = (rng.random(len(i)) < p.fof_share) & (deg[i] > 0)
     expected = np.full(len(i), params.trust.initial)
     if fof.any():
-        via = random_neighbour(adj, i[fof], rng)
-        j[fof] = random_neighbour(adj, via, rng)
+        via = random_neighbour(nb, i[fof], rng)
+        j[fof] = random_neighbour(nb, via, rng)
         # a partner's referral: mix in what the go-between thinks of the candidate
         sw = params.trust.structural_weight
         expected[fof] = (1 - sw) * expected[fof] + sw * _trust_of(state, via, j[fof])

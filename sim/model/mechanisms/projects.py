@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS, Kind, TieType
+from ..arrays import sum_into
 from ..metrics import Tally
 from ..state import State
 
@@ -91,8 +91,7 @@ def learn(state: State, params: Scenario, plans: Plans, ih: np.ndarray, know: np
     who = np.r_[plans.lead, plans.partner]
     rate = params.projects.learning * state.absorptive(who, params.knowledge)
     gap = np.clip(np.vstack([know, know]) - a.knowledge[who], 0, None) * np.vstack([ih, ih])
-    gather = sp.csr_matrix((rate, (who, np.arange(len(who)))), shape=(n, len(who)))
-    a.knowledge[:n] = np.minimum(a.knowledge[:n] + gather @ gap, 1.0)
+    a.knowledge[:n] = np.minimum(a.knowledge[:n] + sum_into(who, rate[:, None] * gap, n), 1.0)
 
 
 def partner_share(params: Scenario, plans: Plans) -> np.ndarray:

@@ -1,0 +1,91 @@
+"""The neighbour index gives what the sparse matrices it replaced gave, bit for bit: the same
+canonical adjacency, the same tie lookups on both of its lookup paths, and sums over common
+partners in the order a sparse product sums them."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sim.model import neighbours
+from sim.model.neighbours import Neighbours
+
+
+@st.composite
+def networks(draw) -> tuple[int, np.ndarray, np.ndarray]:
+    """A few actor rows and distinct ties among them, in any order and orientation."""
+    n = draw(st.integers(1, 30))
+    pairs = [(x, y) for x in range(n) for y in range(x + 1, n)]
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=80)) if pairs else []
+    flips = draw(st.lists(st.booleans(), min_size=len(chosen), max_size=len(chosen)))
+    a = np.array([y if f else x for (x, y), f in zip(chosen, flips, strict=True)], dtype=np.int64)
+    b = np.array([x if f else y for (x, y), f in zip(chosen, flips, strict=True)], dtype=np.int64)
+    return n, a, b
+
+
+def sparse_adjacency(n: int, a: np.ndarray, b: np.ndarray, data=None) -> sp.csr_matrix:
+    """How the model built it before the index: from coordinates, both directions."""
+    data = np.ones(2 * len(a)) if data is None else data
+    return sp.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+
+
+@given(networks())
+@settings(max_examples=150, deadline=None)
+def test_adjacency_is_the_canonical_csr_of_the_ties(net):
+    n, a, b = net
+    want, got = sparse_adjacency(n, a, b), Neighbours.of(n, a, b).adjacency
+    assert np.array_equal(want.indptr, got.indptr)
+    assert np.array_equal(want.indices, got.indices)
+    assert np.array_equal(want.data, got.data)
+
+
+@given(networks(), st.data())
+@settings(max_examples=150, deadline=None)
+def test_both_lookup_paths_find_every_directed_tie_and_nothing_else(net, data):
+    n, a, b = net
+    m = len(a)
+    x = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=40)), dtype=np.int64)
+    y = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=len(x), max_size=len(x))))
+    x, y = np.r_[x, a, b], np.r_[y, b, a].astype(np.int64)
+    want = np.full(len(x), -1)
+    for k in range(m):  # the definition: k read a->b, m + k read b->a
+        want[(x == a[k]) & (y == b[k])] = k
+        want[(x == b[k]) & (y == a[k])] = m + k
+    table = Neighbours.of(n, a, b).tie(x, y)
+    saved, neighbours.TABLE_PAIRS = neighbours.TABLE_PAIRS, 0
+    try:
+        search = Neighbours.of(n, a, b).tie(x, y)
+    finally:
+        neighbours.TABLE_PAIRS = saved
+    assert np.array_equal(table, want)
+    assert np.array_equal(search, want)
+
+
+@given(networks(), st.data())
+@settings(max_examples=150, deadline=None)
+def test_common_partners_sum_as_the_sparse_product_does(net, data):
+    n, a, b = net
+    m = len(a)
+    assume(m > 0)  # scipy cannot index an empty product; the case without ties is below
+    values = np.array(
+        data.draw(st.lists(st.floats(0, 1), min_size=2 * m, max_size=2 * m)), dtype=float
+    )
+    nb = Neighbours.of(n, a, b)
+    adj = sparse_adjacency(n, a, b)
+    product = adj @ (sparse_adjacency(n, a, b, values) + 1j * adj)
+    found = np.asarray(product[np.r_[a, b], np.r_[b, a]]).ravel()  # per directed tie
+    count, total = nb.common(values[nb.order])  # per position of the index
+    by_tie = np.empty(2 * m), np.empty(2 * m)
+    by_tie[0][nb.order], by_tie[1][nb.order] = count, total
+    assert np.array_equal(by_tie[0], found.imag)
+    assert np.array_equal(by_tie[1], found.real)  # the same sums, bit for bit
+
+
+def test_an_index_without_ties_finds_nothing():
+    nb = Neighbours.of(4, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    assert nb.tie(np.array([0, 1]), np.array([1, 2])).tolist() == [-1, -1]
+    assert nb.degree.tolist() == [0, 0, 0, 0]
+    count, total = nb.common(np.empty(0))
+    assert len(count) == len(total) == 0
