@@ -103,9 +103,10 @@ class EcosystemModel(mesa.Model):
         market.sell(s, p, tally, rec)
         finance.costs_and_taxes(s, p, tally)  # 8. finance
         partnerships.pay(s, p, tally)  # each partnership type's cost
-        finance.venture_capital(s, p, rng, tally, rec)
-        finance.ipo(s, p, tally, rec)
-        takeovers.acquisitions(s, p, rng, tally, rec)
+        pipeline = market.pipeline_revenue(s, p)  # pending products' revenue, for valuations
+        finance.venture_capital(s, p, rng, tally, rec, pipeline)
+        finance.ipo(s, p, tally, rec, pipeline)
+        takeovers.acquisitions(s, p, rng, tally, rec, pipeline)
         finance.failures(s, p, tally, rec)
         lifecycle.age(s, p, rng, tally, rec)  # closures; incumbents' business erodes
         entry.entry(s, p, rng, protection.spinoff_parents, tally)  # 9. entry

@@ -32,8 +32,8 @@ def _inflow(
     licensed = (wanted * kp.value_scale > ip.licensing_fee) & (a.capital[dst] > ip.licensing_fee)
     rate = kp.exchange_rate * trust * state.absorptive(dst, kp)
     flow = rate[:, None] * gap  # in place from here on: these arrays are ties x fields
-    flow[blocked & ~licensed[:, None]] *= 1.0 - ip.ip_strength
-    flow[~ih] *= kp.off_focus_absorption
+    flow *= np.where(blocked & ~licensed[:, None], 1.0 - ip.ip_strength, 1.0)  # x * 1.0 is x
+    flow *= np.where(ih, 1.0, kp.off_focus_absorption)
     return flow, licensed
 
 
@@ -44,15 +44,15 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
     if m == 0:
         return
     a, b = t.a[:m], t.b[:m]
-    into_a, lic_a = _inflow(state, params, a, b, t.eff_ab[:m])
-    into_b, lic_b = _inflow(state, params, b, a, t.eff_ba[:m])
+    dst, src = np.r_[a, b], np.r_[b, a]  # every tie read both ways
+    into, licensed = _inflow(state, params, dst, src, np.r_[t.eff_ab[:m], t.eff_ba[:m]])
     k = state.actors.knowledge
     n = state.actors.n
-    k[:n] += sum_into(np.r_[a, b], np.vstack([into_a, into_b]), n)  # inflows from all ties
+    k[:n] += sum_into(dst, into, n)  # every row's inflow from all its ties
     np.minimum(k, 1.0, out=k)
 
     fee = params.ip.licensing_fee
-    payers, payees = np.r_[a[lic_a], b[lic_b]], np.r_[b[lic_a], a[lic_b]]
+    payers, payees = dst[licensed], src[licensed]
     state.transfer(payers, payees, np.full(len(payers), fee))
     tally.licences += len(payers)
     records.licences(state, payees)

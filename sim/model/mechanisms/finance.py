@@ -38,12 +38,16 @@ def costs_and_taxes(state: State, params: Scenario, tally: Tally) -> None:
     tally.taxes += float(tax.sum())
 
 
-def valuation(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
+def valuation(
+    state: State, params: Scenario, rows: np.ndarray, pipeline: np.ndarray | None = None
+) -> np.ndarray:
     """Fundamental value: a multiple of annual earnings, counting the revenue of launched and
-    pending products in full and a corporate's baseline sales at its operating margin."""
+    pending products in full and a corporate's baseline sales at its operating margin.
+    `pipeline`: market.pipeline_revenue of this state, when the caller has it already."""
     a = state.actors
     margin = params.population.corporate.operating_margin
-    monthly = a.product_revenue[rows] + pipeline_revenue(state, params)[rows]
+    pipeline = pipeline_revenue(state, params) if pipeline is None else pipeline
+    monthly = a.product_revenue[rows] + pipeline[rows]
     monthly = monthly + margin * a.revenue[rows]
     return params.finance.revenue_multiple * 12 * monthly
 
@@ -62,7 +66,9 @@ def round_terms(fin: Finance, rounds: np.ndarray, rng) -> tuple[np.ndarray, np.n
     return ticket, drawn
 
 
-def milestone_met(state: State, params: Scenario, rows: np.ndarray) -> np.ndarray:
+def milestone_met(
+    state: State, params: Scenario, rows: np.ndarray, pipeline: np.ndarray | None = None
+) -> np.ndarray:
     """Staged financing (Gompers 1995): a first round needs nothing shown; a follow-on round
     needs a fundamental valuation of `milestone_share` times its stage's lowest pre-money."""
     fin = params.finance
@@ -70,7 +76,7 @@ def milestone_met(state: State, params: Scenario, rows: np.ndarray) -> np.ndarra
     floor = np.where(
         rounds == 0, 0.0, _stage(rounds, (0, 0), fin.premoney_a, fin.premoney_later)[0]
     )
-    return valuation(state, params, rows) >= fin.milestone_share * floor
+    return valuation(state, params, rows, pipeline) >= fin.milestone_share * floor
 
 
 def signal(state: State, params: Scenario, rng, funds: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -91,16 +97,22 @@ def signal(state: State, params: Scenario, rng, funds: np.ndarray, rows: np.ndar
 
 
 def venture_capital(
-    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+    state: State,
+    params: Scenario,
+    rng: np.random.Generator,
+    tally: Tally,
+    records: Records,
+    pipeline: np.ndarray,
 ) -> None:
     """Funds screen startups short of runway that can show their milestone and back the best
-    signals above the hurdle; a round is sized to fund `round_months` of a larger burn."""
+    signals above the hurdle; a round is sized to fund `round_months` of a larger burn.
+    `pipeline`: what each row's pending products would earn a month (the valuations')."""
     fin, inv_p = params.finance, params.population.investor
     a, e = state.actors, state.equity
     st = state.rows(Kind.STARTUP)
     cash = a.capital[st]
     seekers = st[(cash > 0) & (cash < fin.runway_threshold * a.burn[st])]
-    seekers = seekers[milestone_met(state, params, seekers)]
+    seekers = seekers[milestone_met(state, params, seekers, pipeline)]
     inv = state.rows(Kind.INVESTOR)
     n = a.n
     held = np.unique(e.owner[: e.n] * n + e.company[: e.n]) // n
@@ -123,7 +135,7 @@ def venture_capital(
     v, s = v[keep], s[keep]
 
     ticket, drawn = round_terms(fin, a.rounds[s], rng)
-    pre = np.maximum(drawn, valuation(state, params, s))
+    pre = np.maximum(drawn, valuation(state, params, s, pipeline))
     spent = np.bincount(v, ticket, minlength=n)
     ok = spent[v] <= a.capital[v]  # a fund that cannot pay all its tickets makes none
     v, s, ticket, pre = v[ok], s[ok], ticket[ok], pre[ok]
@@ -180,12 +192,14 @@ def pay_owners(
     e.keep(~state.marks(companies)[e.company[: e.n]])
 
 
-def ipo(state: State, params: Scenario, tally: Tally, records: Records) -> None:
+def ipo(
+    state: State, params: Scenario, tally: Tally, records: Records, pipeline: np.ndarray
+) -> None:
     """Startups valued above the threshold list: owners cash out, the company raises money
     from the public and goes on as a corporate."""
     fin, a = params.finance, state.actors
     st = state.rows(Kind.STARTUP)
-    value = valuation(state, params, st)
+    value = valuation(state, params, st, pipeline)
     going = value >= fin.ipo_threshold
     rows, value = st[going], value[going]
     if len(rows) == 0:

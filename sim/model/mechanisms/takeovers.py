@@ -16,7 +16,7 @@ from .finance import leave, pay_owners, valuation
 from .market import current_value
 
 
-def targets(state: State, params: Scenario, rng: np.random.Generator):
+def targets(state: State, params: Scenario, rng: np.random.Generator, pipeline: np.ndarray):
     """This month's targets and their prices: startups with products (launched or pending)
     and corporates whose sales fell below `takeover_shrink` of their peak, each bid for with
     chance `acquisition_rate`; the price is the valuation plus the premium, plus the target's
@@ -25,22 +25,28 @@ def targets(state: State, params: Scenario, rng: np.random.Generator):
     co = state.rows(Kind.CORPORATE)
     sales = a.revenue[co] + a.product_revenue[co]
     rows = np.r_[state.rows(Kind.STARTUP), co[sales < fin.takeover_shrink * a.peak_revenue[co]]]
-    value = valuation(state, params, rows)
+    value = valuation(state, params, rows, pipeline)
     price = (1 + fin.acquisition_premium) * value + a.capital[rows]
     bid = (value > 0) & (price > 0) & (rng.random(len(rows)) < fin.acquisition_rate)
     return rows[bid], price[bid]
 
 
 def acquisitions(
-    state: State, params: Scenario, rng: np.random.Generator, tally: Tally, records: Records
+    state: State,
+    params: Scenario,
+    rng: np.random.Generator,
+    tally: Tally,
+    records: Records,
+    pipeline: np.ndarray,
 ) -> None:
     """Corporates bid for this month's targets; the best-fitting bidder that can pay, and
-    that antitrust lets through, buys (one purchase per buyer a month; no target buys)."""
+    that antitrust lets through, buys (one purchase per buyer a month; no target buys).
+    `pipeline`: what each row's pending products would earn a month (market.py)."""
     fin, a = params.finance, state.actors
     co = state.rows(Kind.CORPORATE)
     if len(co) == 0:
         return
-    target, price = targets(state, params, rng)
+    target, price = targets(state, params, rng, pipeline)
     if len(target) == 0:
         return
     bidders = co[rng.integers(len(co), size=(len(target), fin.bidders))]
