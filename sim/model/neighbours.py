@@ -112,13 +112,13 @@ class Neighbours:
         there = self.find(self.partner[at], y[mine][which])  # the position of k->y, if tied
         closed = there >= 0
         which, at, there = which[closed], at[closed], there[closed]
+        back = self.twin[mine]  # the same ties read y->x
         count, total = np.zeros(size, dtype=np.int64), np.zeros(size)
-        count[mine] = np.bincount(which, minlength=len(mine))
-        count[self.twin[mine]] = count[mine]  # y and x share the same partners
+        count[mine] = count[back] = np.bincount(which, minlength=len(mine))  # the same partners
         if values is None:
             return count, None
         total[mine] = np.bincount(which, values[there], minlength=len(mine))
-        total[self.twin[mine]] = np.bincount(which, values[self.twin[at]], minlength=len(mine))
+        total[back] = np.bincount(which, values[self.twin[at]], minlength=len(mine))
         return count, total
 
     def partners_of(
