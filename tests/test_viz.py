@@ -30,6 +30,7 @@ from sim.viz.drawing import (
     ChartsPicture,
     NetworkPicture,
     actor_name,
+    tie_paths,
 )
 from sim.viz.layout import ASPECT
 from sim.viz.pair import PAIR_CHARTS
@@ -211,6 +212,52 @@ def test_the_network_shows_the_chosen_kinds_and_tie_types_only(month_30):
     no_ties = picture.png(state, pos, "t", ties=[])
     sharing = picture.png(state, pos, "t", ties=[TieType.SHARING])
     assert _pixels(no_ties) < _pixels(sharing) < _pixels(every)
+
+
+def _drawn_ties(picture: NetworkPicture) -> list[tuple[tuple[float, ...], float, float]]:
+    """Each tie line of the last frame: its ends (x, y, x, y), opacity and width."""
+    ties = picture.ties
+    colors, widths = ties.get_edgecolor(), ties.get_linewidth()
+    out = []
+    for path, color, width in zip(ties.get_paths(), colors, widths, strict=True):
+        for first in range(0, len(path.vertices), 2):
+            ends = tuple(np.round(path.vertices[first : first + 2].ravel(), 9))
+            out.append((ends, round(float(color[3]), 6), round(float(width), 6)))
+    return out
+
+
+def test_tie_paths_are_separate_lines_never_simplified():
+    rng = np.random.default_rng(1)
+    segments = rng.random((300, 2, 2))
+    paths = tie_paths(segments, np.array([0, 10, 200]))
+    assert [len(path.vertices) for path in paths] == [20, 380, 200]
+    assert all(not path.should_simplify for path in paths)  # it would join a tie to the next
+    assert all((path.codes[::2] == path.MOVETO).all() for path in paths)
+    assert np.array_equal(
+        np.concatenate([path.vertices for path in paths]), segments.reshape(-1, 2)
+    )
+
+
+def test_every_shown_tie_is_drawn_once_shaded_by_its_trust(month_30):
+    state, pos = month_30.state, month_30.layout.pos
+    t = state.ties
+    picture = NetworkPicture(legend="none")
+    picture.png(state, pos, "t", ties=[TieType.JOINT_RD, TieType.SHARING])
+    drawn = _drawn_ties(picture)
+    shown = np.flatnonzero(np.isin(t.type[: t.n], [TieType.JOINT_RD, TieType.SHARING]))
+    expected = {tuple(np.round(np.r_[pos[t.a[i]], pos[t.b[i]]], 9)) for i in shown}
+    assert len(drawn) == len(shown) and {ends for ends, _, _ in drawn} == expected
+    trust = (t.trust_ab[: t.n] + t.trust_ba[: t.n]) / 2
+    width_of = {tuple(np.round(np.r_[pos[t.a[i]], pos[t.b[i]]], 9)): trust[i] for i in shown}
+    for ends, _, width in drawn:  # within half a shade of 0.2 + 1.3 * trust
+        assert abs(width - (0.2 + 1.3 * width_of[ends])) <= 1.3 / 32 + 1e-9
+    hub = best_connected(state, 1)[0]
+    picture.png(state, pos, "t", ego=hub)
+    drawn = _drawn_ties(picture)
+    mine = int(((t.a[: t.n] == hub) | (t.b[: t.n] == hub)).sum())
+    assert len(drawn) == t.n
+    assert all(width == 2.2 and alpha == 0.9 for _, alpha, width in drawn[-mine:])  # on top
+    assert all(alpha < 0.9 for _, alpha, _ in drawn[:-mine])
 
 
 def test_following_an_actor_fades_all_but_its_ego_network(month_30):

@@ -14,10 +14,11 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.path import Path
 from PIL import Image
 
 from ..analysis.plots import whitegrid
@@ -28,7 +29,6 @@ from .layout import ASPECT
 
 KIND_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#7f7f7f")
 KIND_RGBA = to_rgba_array(KIND_COLORS)  # converted once: colour names are slow to convert
-RIM = to_rgba_array(["white", "black"])  # the rim of an actor: plain, marked
 TIE_COLORS = ("#1a1a1a", "#17becf", "#8c564b")  # joint R&D, sharing, standard (TieType order)
 TIE_RGBA = to_rgba_array(TIE_COLORS)
 FAILED_COLOR, BOUGHT_COLOR = "#000000", "#9467bd"
@@ -36,6 +36,7 @@ RUN_STYLES = ("-", "--")  # the first run's lines solid, the second's dashed
 RUN_COLORS = ("C0", "C3")  # and, in a chart of one metric, blue and red
 FADED = 0.12  # opacity of what is not in the followed actor's ego network
 RECENT = 6  # months during which a new, failed or acquired startup is marked
+TRUST_SHADES = 16  # ties are drawn in this many shades of trust (widths 0.08 px apart)
 DPI = 80
 
 
@@ -167,9 +168,14 @@ class NetworkPicture(LivePicture):
         ax = fig.add_axes((0.0, key / height, 1.0, 1 - (key + title) / height))
         ax.set_axis_off()
         ax.set(xlim=(0, aspect), ylim=(0, 1))
-        # every tie in one collection: a line per tie, or per type and trust, draws slower
-        self.ties = ax.add_collection(LineCollection([], zorder=1))
-        self.actors = ax.scatter([], [], zorder=2)
+        # a path per tie type and shade of trust: a path per tie costs matplotlib three
+        # settings lookups each, which the class server makes slow (Solara keeps settings
+        # per browser), and the same to draw
+        self.ties = ax.add_collection(PathCollection([], facecolors="none", zorder=1))
+        # the actors without a rim, then those with one (new startups, the followed partners):
+        # an edge per dot costs matplotlib a settings lookup each, and as much to draw as the dot
+        self.actors = ax.scatter([], [], edgecolors="none", linewidths=0, zorder=2)
+        self.rimmed = ax.scatter([], [], edgecolors="black", linewidths=1.2, zorder=2)
         self.failed = ax.scatter(
             [], [], s=90, marker="X", c=FAILED_COLOR, edgecolors="white", linewidths=0.8, zorder=4
         )
@@ -183,7 +189,15 @@ class NetworkPicture(LivePicture):
         # beside the marks the title starts on the left
         x, align = (0.01, "left") if legend == "marks" else (0.5, "center")
         self.title = fig.text(x, 1 - 4 / height, "", ha=align, va="top", fontsize="large")
-        marks = [self.actors, self.failed, self.bought, self.links, self.ego, self.ego_label]
+        marks = [
+            self.actors,
+            self.rimmed,
+            self.failed,
+            self.bought,
+            self.links,
+            self.ego,
+            self.ego_label,
+        ]
         self.moving = [self.ties, *marks, self.title]
         if legend == "full":
             fig.legend(handles=legend_handles(), loc="lower center", ncols=6, frameon=False)
@@ -226,33 +240,40 @@ class NetworkPicture(LivePicture):
             keep &= np.isin(kind, list(ties))
         focus = ego is not None and 0 <= ego < a.n
         mine = ((ends_a == ego) | (ends_b == ego)) & keep if focus else np.zeros(t.n, bool)
-        # the followed actor's ties last, so drawn on top
-        drawn = np.r_[np.flatnonzero(keep & ~mine), np.flatnonzero(mine)]
-        trust = (t.trust_ab[drawn] + t.trust_ba[drawn]) / 2  # darker and thicker: more trust
-        colors = TIE_RGBA[kind[drawn]]
+        # the followed actor's ties last, so drawn on top; then by type and trust
+        trust = (t.trust_ab[: t.n] + t.trust_ba[: t.n]) / 2  # darker and thicker: more trust
+        shade = np.minimum((trust * TRUST_SHADES).astype(int), TRUST_SHADES - 1)
+        group = (mine * len(TieType) + kind) * TRUST_SHADES + shade
+        drawn = np.flatnonzero(keep)
+        drawn = drawn[np.argsort(group[drawn], kind="stable")]
+        groups, first = np.unique(group[drawn], return_index=True)
+        paths = tie_paths(np.stack([pos[ends_a[drawn]], pos[ends_b[drawn]]], axis=1), first)
+        kinds_of, level = groups // TRUST_SHADES % len(TieType), groups % TRUST_SHADES
+        trust = (level + 0.5) / TRUST_SHADES
+        colors = TIE_RGBA[kinds_of]
         colors[:, 3] = (0.05 + 0.5 * trust**2) * (FADED if focus else 1.0)
         widths = 0.2 + 1.3 * trust
-        colors[mine[drawn], 3], widths[mine[drawn]] = 0.9, 2.2
-        self.ties.set_segments(np.stack([pos[ends_a[drawn]], pos[ends_b[drawn]]], axis=1))
-        self.ties.set_color(colors)
+        followed = groups >= len(TieType) * TRUST_SHADES
+        colors[followed, 3], widths[followed] = 0.9, 2.2
+        self.ties.set_paths(paths)
+        self.ties.set_edgecolor(colors)
         self.ties.set_linewidth(widths)
 
         n, now = a.n, state.t
         alive = a.alive[:n]
         rows = np.flatnonzero(alive & visible)
-        new = (a.born[rows] > 0) & (now - a.born[rows] < RECENT)
-        colors = KIND_RGBA[a.kind[rows]].copy()
-        rim = new.copy()
+        colors = KIND_RGBA[a.kind[rows]]
+        rim = (a.born[rows] > 0) & (now - a.born[rows] < RECENT)  # the new startups
         if focus:
             partners = np.zeros(n, bool)
             partners[np.r_[ends_a[mine], ends_b[mine], ego]] = True
             colors[~partners[rows], 3] = FADED
             rim = partners[rows]
-        self.actors.set_offsets(pos[rows])
-        self.actors.set_sizes(8 + 10 * np.log10(1 + np.maximum(a.capital[rows], 0)))
-        self.actors.set_facecolor(colors)
-        self.actors.set_edgecolor(RIM[rim.astype(int)])
-        self.actors.set_linewidth(np.where(rim, 1.2, 0.3))
+        sizes = 8 + 10 * np.log10(1 + np.maximum(a.capital[rows], 0))
+        for dots, these in ((self.actors, ~rim), (self.rimmed, rim)):
+            dots.set_offsets(pos[rows[these]].reshape(-1, 2))
+            dots.set_sizes(sizes[these])
+            dots.set_facecolor(colors[these])
 
         recent = ~alive & visible & (a.ended[:n] >= 0) & (now - a.ended[:n] < RECENT)
         failed = np.flatnonzero(recent & (a.end_reason[:n] == End.FAILED))
@@ -272,6 +293,18 @@ class NetworkPicture(LivePicture):
             self.ego_label.set_horizontalalignment("right" if right else "left")
         self.title.set_text(title)
         return self.frame()
+
+
+def tie_paths(segments: np.ndarray, first: np.ndarray) -> list[Path]:
+    """A path of the ties' `segments` (tie, end, x/y) from each index in `first` to the next."""
+    codes = np.tile(np.array([Path.MOVETO, Path.LINETO], Path.code_type), len(segments))
+    vertices, bounds = segments.reshape(-1, 2), np.r_[first, len(segments)] * 2
+    paths = []
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        path = Path(vertices[start:end], codes[start:end])
+        path.should_simplify = False  # simplifying would join one tie's line to the next
+        paths.append(path)
+    return paths
 
 
 def _ego_text(state: State, row: int, ties: int) -> str:
