@@ -1,11 +1,12 @@
 """Golden digests: every output column of every shipped scenario and of the demo sweep is what
-it was when the digests were last written on purpose (`python tests/golden.py`)."""
+it was when the digests were last written on purpose (`python tests/golden.py`), on the same
+numeric path whatever the processor (golden.CANONICAL)."""
 
 from __future__ import annotations
 
 import json
 
-from golden import DIGESTS, demo_digests, scenario_digests
+from golden import DIGESTS, canonical
 
 EXPECTED = json.loads(DIGESTS.read_text())
 
@@ -20,8 +21,8 @@ def _compare(found: dict[str, str], demo: bool) -> None:
 
 
 def test_scenarios_match_golden_digests():
-    _compare(scenario_digests(), demo=False)
+    _compare(canonical("scenarios"), demo=False)
 
 
 def test_demo_sweep_matches_golden_digests():
-    _compare(demo_digests(), demo=True)
+    _compare(canonical("demo"), demo=True)
