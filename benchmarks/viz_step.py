@@ -4,6 +4,7 @@ page (sim.viz.app) and on the side-by-side page (sim.viz.pair_app, two ecosystem
 
     python benchmarks/viz_step.py                    # 30 presses on each page
     python benchmarks/viz_step.py --clicks 60 --pages sim.viz.pair_app
+    python benchmarks/viz_step.py --pages sim.viz.pair_app --helper both   # with and without
 
 Each page is served as `run.py viz` serves it (`python -m sim.viz.serve`, this interpreter:
 run the script with another venv's python to time its Mesa), at the projector's 1280x800.
@@ -58,8 +59,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def timed(app: str, clicks: int, warmup: int) -> list[tuple[float, float]]:
-    """(network shown, every picture shown) in seconds for each counted press of Step."""
+def timed(app: str, clicks: int, warmup: int, helper: str = "on") -> list[tuple[float, float]]:
+    """(network shown, every picture shown) in seconds for each counted press of Step; the
+    side-by-side page's second run stepped by its helper process or (`helper` "off") not."""
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -68,7 +70,7 @@ def timed(app: str, clicks: int, warmup: int) -> list[tuple[float, float]]:
     server = subprocess.Popen(
         command,
         cwd=ROOT,
-        env={**os.environ, "SIM_VIZ_APP": app},
+        env={**os.environ, "SIM_VIZ_APP": app, "SIM_VIZ_HELPER": helper},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -98,7 +100,10 @@ def timed(app: str, clicks: int, warmup: int) -> list[tuple[float, float]]:
 def drawn(months: int = 60) -> dict[str, list[float]]:
     """CPU seconds (this process's, so that other work on the machine counts little) of
     what a Step costs the server, per page, over the first `months`: the model's month(s)
-    with the layout, then the pictures the page shows (drawn and encoded)."""
+    with the layout, then the pictures the page shows (drawn and encoded). Both runs of the
+    pair step here: the page has its helper process do the second run's month and picture
+    beside the first's."""
+    os.environ["SIM_VIZ_HELPER"] = "off"
     sys.path.insert(0, str(ROOT))
     from sim.viz.app import CHART, WIDTH
     from sim.viz.classroom import ClassroomModel
@@ -146,6 +151,12 @@ def main() -> int:
     parser.add_argument("--clicks", type=int, default=30, help="presses of Step counted")
     parser.add_argument("--warmup", type=int, default=3, help="presses first, not counted")
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
+    parser.add_argument(
+        "--helper",
+        choices=("on", "off", "both"),
+        default="on",
+        help="the side-by-side page with its helper process, without, or both in turn",
+    )
     args = parser.parse_args()
     if shutil.which("chromium") is None:
         print("viz_step: chromium is not installed (apt-get install chromium)", file=sys.stderr)
@@ -156,10 +167,13 @@ def main() -> int:
     print()
     print("| page: Step pressed to ... shown | median (ms) | mean | p95 | max | over 150 ms |")
     print("|---|---:|---:|---:|---:|---:|")
+    helpers = ("on", "off") if args.helper == "both" else (args.helper,)
     for app in args.pages:
-        times = timed(app, args.clicks, args.warmup)
-        print(row(f"{app}: the network", [network for network, _ in times]))
-        print(row(f"{app}: every picture", [every for _, every in times]), flush=True)
+        for helper in helpers if app == "sim.viz.pair_app" else ("on",):
+            name = app if app != "sim.viz.pair_app" else f"{app} (helper {helper})"
+            times = timed(app, args.clicks, args.warmup, helper)
+            print(row(f"{name}: the network", [network for network, _ in times]))
+            print(row(f"{name}: every picture", [every for _, every in times]), flush=True)
     print()
     print("The server's CPU time per Step (first 60 months, in this process):")
     print()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 from test_viz import (
     PROJECTOR,
@@ -20,8 +21,10 @@ from test_viz import (
 
 from sim.scenario import load_scenario
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel
-from sim.viz.drawing import ChartsPicture
-from sim.viz.pair import COMPARISONS, PAIR_CHARTS, PairModel, run_labels
+from sim.viz.drawing import ChartsPicture, NetworkPicture, jpeg
+from sim.viz.helper import Helped, Helper
+from sim.viz.pair import COMPARISONS, PAIR_CHARTS, HalfModel, PairModel, run_labels
+from sim.viz.pair_app import HALF
 
 __all__ = ["browser"]  # the fixture, imported for the browser test
 
@@ -90,6 +93,98 @@ def test_a_step_steps_both_runs_as_each_would_run_alone():
     assert pair.runs[1].metrics_frame().equals(alone.metrics_frame())
     assert not pair.runs[0].metrics_frame().equals(alone.metrics_frame())
     assert pair.labels == ("Startups: 40", "Startups: 80")
+
+
+@pytest.fixture(scope="module")
+def helper():
+    """A helper process of its own, ready (its start takes a few seconds)."""
+    helper = Helper()
+    helper.start()
+    assert helper.wait(120), "the helper process did not start"
+    yield helper
+    helper.process.kill()
+
+
+def _same_run(one: ClassroomModel, other: ClassroomModel) -> bool:
+    a, b = one.state.actors, other.state.actors
+    return (
+        one.steps == other.steps
+        and one.metrics_frame().equals(other.metrics_frame())
+        and all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("capital", "knowledge"))
+        and np.array_equal(one.layout.pos, other.layout.pos)
+        and one.rng.bit_generator.state == other.rng.bit_generator.state
+    )
+
+
+OPTIONS = {"kinds": [0, 1, 2, 3, 4], "ties": [0, 1, 2], "ego": None}
+
+
+def test_the_helper_steps_a_run_bit_for_bit_and_draws_its_frame(helper):
+    built_with = {"preset": "classroom.yaml", "seed": 5, "more": "", "initial_trust": 0.3}
+    run, alone = HalfModel(**built_with), HalfModel(**built_with)
+    helped = Helped(run, built_with, helper)
+    picture = NetworkPicture(HALF, alone.aspect, "none")
+    assert helped.frame(HALF, "none", OPTIONS) is None  # nothing drawn there yet
+    for month in range(1, 13):
+        helped.begin()
+        run.step()
+        alone.step()
+        assert helped.at_helper == month and _same_run(run, alone)
+        here = jpeg(picture.image(alone.state, alone.layout.pos, "", **OPTIONS))
+        assert helped.frame(HALF, "none", OPTIONS) == here
+    # other settings than those the helper drew with: the page draws the frame itself
+    assert helped.frame(HALF, "none", {**OPTIONS, "ties": [0]}) is None
+
+
+def test_two_pages_share_the_helper_and_a_run_stepped_here_is_sent_again(helper):
+    built = [{"preset": "small.yaml", "seed": s, "more": "", "startups": 40} for s in (1, 2)]
+    runs, alone = [HalfModel(**b) for b in built], [HalfModel(**b) for b in built]
+    helped = [Helped(run, b, helper) for run, b in zip(runs, built, strict=True)]
+    for month in range(1, 9):
+        if month == 4:  # a month the helper is busy with the other page: stepped here
+            helped[0].begin()
+            helped[1].begin()
+            assert not helped[1]._sent
+            for run in runs:
+                run.step()
+            assert helped[1].at_helper is None
+        else:
+            for one, run in zip(helped, runs, strict=True):
+                one.begin()
+                run.step()
+            assert [one.at_helper for one in helped] == [month, month]
+        for run in alone:
+            run.step()
+        assert all(_same_run(a, b) for a, b in zip(runs, alone, strict=True))
+
+
+def test_when_the_helper_is_gone_the_run_steps_here():
+    helper = Helper()
+    helper.start()
+    assert helper.wait(120)
+    built_with = {"preset": "small.yaml", "seed": 3, "more": ""}
+    run, alone = HalfModel(**built_with), HalfModel(**built_with)
+    helped = Helped(run, built_with, helper)
+    for month in range(1, 7):
+        if month == 3:
+            helper.process.kill()
+            helper.process.join(10)
+        helped.begin()
+        run.step()
+        alone.step()
+        assert _same_run(run, alone)
+        assert helped.at_helper == (month if month < 3 else None)
+
+
+def test_the_pair_steps_its_second_run_at_the_helper():
+    pair = PairModel(preset="small.yaml", lever="Startups", first="40", second="80")
+    assert pair.helped.helper.wait(120)
+    alone = ClassroomModel(preset="small.yaml", startups=80)
+    for month in range(1, 4):
+        pair.step()
+        alone.step()
+        assert pair.helped.at_helper == month
+    assert pair.runs[1].metrics_frame().equals(alone.metrics_frame())
 
 
 def test_the_runs_are_named_by_the_lesson_or_by_the_lever():

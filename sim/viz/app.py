@@ -22,6 +22,7 @@ from mesa.visualization.utils import update_counter
 from ..vocabulary import End, Kind
 from .classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel, lever_values, scenario_files
 from .drawing import RECENT, ChartsPicture, NetworkPicture, jpeg
+from .helper import Helped
 from .style import PageStyle, View, ViewOptions, shown, use_view
 
 # the scenario the page opens with: `run.py viz --scenario FILE` passes it here
@@ -83,8 +84,15 @@ def network_title(model: ClassroomModel) -> str:
 
 
 @solara.component
-def Network(model: ClassroomModel, view: View, width: int = WIDTH, legend: str = "marks"):
-    """The ecosystem drawn as a network, redrawn each step and when the view changes."""
+def Network(
+    model: ClassroomModel,
+    view: View,
+    width: int = WIDTH,
+    legend: str = "marks",
+    helped: Helped | None = None,
+):
+    """The ecosystem drawn as a network, redrawn each step and when the view changes (or
+    drawn by the helper process with the month, for a `helped` run)."""
     update_counter.get()  # Mesa's signal that the model stepped
     picture = solara.use_memo(
         lambda: NetworkPicture(width, model.layout.aspect, legend), [model, width, legend]
@@ -94,9 +102,12 @@ def Network(model: ClassroomModel, view: View, width: int = WIDTH, legend: str =
         title = network_title(model)
         # the title is the page's text over the picture's top strip: drawn by matplotlib it
         # took a quarter of the picture's time each step
-        frame = picture.image(state, model.layout.pos, "", **view.options(state))
+        options = view.options(state)
+        frame = helped.frame(width, legend, options) if helped else None
+        if frame is None:
+            frame = jpeg(picture.image(state, model.layout.pos, "", **options))
     with solara.Div(classes=["sim-network"]):
-        solara.Image(jpeg(frame), format="jpeg", classes=["sim-picture"])
+        solara.Image(frame, format="jpeg", classes=["sim-picture"])
         solara.Text(title, classes=["sim-title", f"sim-title-{legend}"])
 
 

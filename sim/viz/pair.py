@@ -15,6 +15,7 @@ import yaml
 
 from .classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel
 from .drawing import Chart
+from .helper import Helped
 from .style import shown
 
 
@@ -65,9 +66,16 @@ PAIR_CHARTS = (
 
 
 class HalfModel(ClassroomModel):
-    """One run of the pair: its layout as wide as half the page."""
+    """One run of the pair: its layout as wide as half the page; its months done by the
+    helper process when it is `helped`."""
 
     aspect = PAIR_ASPECT
+    helped: Helped | None = None
+
+    def step(self) -> None:
+        """One month: the helper's, if it did it, else done here."""
+        if self.helped is None or not self.helped.take():
+            super().step()
 
 
 def lever_named(text: str) -> str | None:
@@ -92,7 +100,8 @@ def read_value(text: Any) -> Any:
 class PairModel(mesa.Model):
     """Two ClassroomModels of scenario `preset` with the same `seed` and `more` settings, the
     first with `lever` at `first` (and `settings[0]`), the second at `second` (and
-    `settings[1]`); a step steps both."""
+    `settings[1]`); a step steps both, the second at the helper process when it can
+    (`helped`, sim/viz/helper.py)."""
 
     def __init__(
         self,
@@ -113,12 +122,13 @@ class PairModel(mesa.Model):
         self.lever = name
         self.values = tuple(self._value(text, which) for text, which in ((first, 1), (second, 2)))
         self.settings = settings
-        self.runs = tuple(
-            HalfModel(
-                preset, seed=seed, more="; ".join(filter(None, (more, extra))), **{name: value}
-            )
+        built_with = [
+            {"preset": preset, "seed": seed, "more": "; ".join(filter(None, (more, extra)))}
+            | {name: value}
             for value, extra in zip(self.values, settings, strict=True)
-        )
+        ]
+        self.runs = tuple(HalfModel(**kwargs) for kwargs in built_with)
+        self.helped = Helped(self.runs[1], built_with[1])
         for run in self.runs:
             self.refused += [line for line in run.refused if line not in self.refused]
         self.labels = run_labels(name, self.values, settings)
@@ -127,10 +137,16 @@ class PairModel(mesa.Model):
         self.running = any(run.running for run in self.runs)
 
     def step(self) -> None:
-        """One month of both runs."""
-        for run in self.runs:
-            if run.running:
-                run.step()
+        """One month of both runs: the second's at the helper while the first's is here."""
+        first, second = self.runs
+        if second.running:
+            self.helped.begin()
+        try:
+            if first.running:
+                first.step()
+        finally:  # the second run takes the helper's answer even when the first one failed
+            if second.running:
+                second.step()
         self.running = any(run.running for run in self.runs)
 
     def _value(self, text: Any, which: int) -> Any:

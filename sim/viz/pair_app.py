@@ -87,7 +87,8 @@ def Pictures(model: PairModel, view: View):
         for run, label, line in zip(model.runs, model.labels, LINES, strict=True):
             with solara.Column(gap="0px"):
                 solara.Text(f"{label} — {line} lines in the charts", classes=["sim-run"])
-                Network(run, view, width=HALF, legend="none")
+                helped = model.helped if run is model.helped.run else None
+                Network(run, view, width=HALF, legend="none", helped=helped)
 
 
 @solara.component

@@ -155,6 +155,10 @@ def main() -> None:
         from solara.server.starlette import app  # the app `solara run` serves
 
         app.add_middleware(TokenGate, token=token, code=os.environ.get(CODE_ENV, ""))
+    if app_name == "sim.viz.pair_app":
+        from .helper import HELPER
+
+        HELPER.start()  # with the server, so that it is ready when a browser opens the page
     banner, probe = os.environ.get("SIM_VIZ_BANNER"), os.environ.get("SIM_VIZ_PROBE")
     if banner and probe:
         threading.Thread(target=announce, args=(banner, probe), daemon=True).start()
