@@ -240,8 +240,9 @@ def bench_single_run(workdir: Path) -> list[str]:
 def child_class_demo(steps: int) -> dict:
     """In a child process: what the class demo page does each step (the model's month, the
     layout, a network frame and a charts frame), timed part by part."""
+    from sim.viz.charts import ChartsPicture
     from sim.viz.classroom import ClassroomModel
-    from sim.viz.drawing import ChartsPicture, NetworkPicture
+    from sim.viz.drawing import NetworkPicture
 
     model = ClassroomModel()
     network, charts = NetworkPicture(), ChartsPicture(model.params.steps)

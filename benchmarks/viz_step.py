@@ -106,8 +106,9 @@ def drawn(months: int = 60) -> dict[str, list[float]]:
     os.environ["SIM_VIZ_HELPER"] = "off"
     sys.path.insert(0, str(ROOT))
     from sim.viz.app import CHART, WIDTH
+    from sim.viz.charts import ChartsPicture
     from sim.viz.classroom import ClassroomModel
-    from sim.viz.drawing import ChartsPicture, NetworkPicture, jpeg
+    from sim.viz.drawing import NetworkPicture, jpeg
     from sim.viz.pair import PAIR_CHARTS, PairModel
     from sim.viz.pair_app import HALF
 

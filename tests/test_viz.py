@@ -22,16 +22,9 @@ from support import ROOT, headless_chromium, start, stop
 
 from sim.model.model import EcosystemModel
 from sim.scenario import load_scenario, path_problem
+from sim.viz.charts import CHARTS, ChartPicture, ChartsPicture
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel, lever_values, parse_settings
-from sim.viz.drawing import (
-    CHARTS,
-    KIND_COLORS,
-    ChartPicture,
-    ChartsPicture,
-    NetworkPicture,
-    actor_name,
-    tie_paths,
-)
+from sim.viz.drawing import KIND_COLORS, NetworkPicture, actor_name, tie_paths
 from sim.viz.layout import ASPECT
 from sim.viz.pair import PAIR_CHARTS
 from sim.viz.style import KIND_WORDS, NOBODY, TIE_WORDS, actor_row, best_connected

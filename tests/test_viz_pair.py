@@ -20,8 +20,9 @@ from test_viz import (
 )
 
 from sim.scenario import load_scenario
+from sim.viz.charts import ChartsPicture
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel
-from sim.viz.drawing import ChartsPicture, NetworkPicture, jpeg
+from sim.viz.drawing import NetworkPicture, jpeg
 from sim.viz.helper import Helped, Helper
 from sim.viz.pair import COMPARISONS, PAIR_CHARTS, HalfModel, PairModel, run_labels
 from sim.viz.pair_app import HALF

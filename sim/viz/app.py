@@ -20,8 +20,9 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from ..vocabulary import End, Kind
+from .charts import ChartsPicture
 from .classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel, lever_values, scenario_files
-from .drawing import RECENT, ChartsPicture, NetworkPicture, jpeg
+from .drawing import RECENT, NetworkPicture, jpeg
 from .helper import Helped
 from .style import PageStyle, View, ViewOptions, shown, use_view
 

@@ -133,7 +133,8 @@ class Helped:
         run = self.run
         # the helper's replica is given this process's month unless it is already there
         adopt = None if self.at_helper == run.steps else {**monthly(run), "steps": run.steps}
-        self._sent = self.helper.send(("step", self.key, self.built_with, adopt, self.wanted))
+        build = (type(run), self.built_with)  # how the helper makes its replica
+        self._sent = self.helper.send(("step", self.key, build, adopt, self.wanted))
 
     def take(self) -> bool:
         """Give the run the month the helper did, if it did (else the run steps itself)."""
@@ -162,20 +163,19 @@ class Helped:
 def serve(conn: Any) -> None:
     """The helper process: step, and draw, the runs it is sent until the pipe closes."""
     from .drawing import NetworkPicture, jpeg
-    from .pair import HalfModel
 
     runs: OrderedDict[int, ClassroomModel] = OrderedDict()
     pictures: dict[tuple, NetworkPicture] = {}
     conn.send("ready")
     while True:
         try:
-            _, key, built_with, adopt, wanted = conn.recv()
+            _, key, (kind, built_with), adopt, wanted = conn.recv()
         except (EOFError, OSError):  # the page's process is gone
             return
         try:
             run = runs.pop(key, None)
             if adopt is not None:
-                run = run or HalfModel(**built_with)
+                run = run or kind(**built_with)
                 install(run, adopt)
             if run is None:  # forgotten: the page's process sends the month next time
                 conn.send(("forgotten", None))

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..model.metrics import Tally
+from .charts import ChartsPicture
 from .classroom import DEFAULT_SCENARIO, ClassroomModel
-from .drawing import ChartsPicture, NetworkPicture
+from .drawing import NetworkPicture
 from .roles import INSTRUMENTS, KIND_OF, POWERS, ROLES, SEATS, Choice, apply, label, problem, row_of
 
 NAME_LENGTH = 30

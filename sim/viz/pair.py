@@ -13,8 +13,8 @@ from typing import Any
 import mesa
 import yaml
 
+from .charts import Chart
 from .classroom import DEFAULT_SCENARIO, LEVERS, ClassroomModel
-from .drawing import Chart
 from .helper import Helped
 from .style import shown
 

@@ -15,8 +15,9 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from .app import Month, Network, frame, main_column
+from .charts import ChartsPicture
 from .classroom import DEFAULT_SCENARIO, LEVERS
-from .drawing import ChartsPicture, jpeg
+from .drawing import jpeg
 from .pair import COMPARISONS, PAIR_CHARTS, PairModel, lever_named, read_value
 from .style import View, ViewOptions, shown, use_view
 
