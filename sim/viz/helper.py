@@ -52,6 +52,8 @@ class Helper:
         self._started = False
         self._ready = threading.Event()
         self._keys = itertools.count()
+        self._frame_due: int | None = None  # the run whose frame the helper is drawing
+        self._frames: dict[int, bytes] = {}  # frames taken, by run, until asked for
 
     def start(self) -> None:
         """Start the helper process unless it is started or switched off."""
@@ -83,22 +85,26 @@ class Helper:
         return self._ready.wait(timeout)
 
     def send(self, message: tuple) -> bool:
-        """Send a request, whose answer `answer` takes; False if the helper is not there or
-        is busy (then nothing is sent)."""
+        """Send a month to do, whose answer `answer` takes; False if the helper is not there
+        or is busy with another page's month (then nothing is sent)."""
         if not self._ready.is_set() or not self._lock.acquire(blocking=False):
             return False
         try:
+            self._collect()  # a frame still on its way from the month before
             self._conn.send(message)
             return True
-        except (OSError, ValueError):  # gone
+        except (OSError, EOFError, ValueError):  # gone
             self._ready.clear()
             self._lock.release()
             return False
 
-    def answer(self) -> Any:
-        """The answer to the request `send` sent; None if the helper failed or is gone."""
+    def answer(self, key: int) -> Any:
+        """The month that `send` sent for run `key`, done; None if the helper failed or is
+        gone. Its frame, if it draws one, comes after: `frame` takes it."""
         try:
             kind, value = self._conn.recv()
+            if kind == "done" and value[1]:  # a frame will follow
+                self._frame_due = key
         except (OSError, EOFError):  # gone: every run steps here from now on
             self._ready.clear()
             return None
@@ -106,7 +112,30 @@ class Helper:
             self._lock.release()
         if kind == "error":
             warnings.warn(f"the side-by-side page's helper failed:\n{value}", stacklevel=1)
-        return value if kind == "done" else None
+        return value[0] if kind == "done" else None
+
+    def frame(self, key: int) -> bytes | None:
+        """The frame the helper drew for run `key` after its last month, once (waiting for it
+        while it is drawn); None if there is none or the helper is busy."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._frame_due == key:
+                self._collect()
+            return self._frames.pop(key, None)
+        except (OSError, EOFError):
+            self._ready.clear()
+            return None
+        finally:
+            self._lock.release()
+
+    def _collect(self) -> None:
+        """Take the frame on its way, if one is (the lock held)."""
+        if self._frame_due is not None:
+            key, self._frame_due = self._frame_due, None
+            _, frame = self._conn.recv()
+            if frame is not None:
+                self._frames[key] = frame
 
 
 HELPER = Helper()
@@ -115,8 +144,8 @@ HELPER = Helper()
 class Helped:
     """A run that takes its months from the helper when it can: `begin` sends the month before
     this process does its own work, and the run's step takes it (`take`). `wanted` is the
-    network frame to draw there after the month (width, legend, the picture's options);
-    `prepared` is the last one drawn, with its month."""
+    network frame to draw there after the month (width, legend, the picture's options), drawn
+    while this process draws the other run's; `prepared` is the last one, with its month."""
 
     def __init__(self, run: ClassroomModel, built_with: dict[str, Any], helper: Helper = HELPER):
         self.run, self.built_with, self.helper = run, built_with, helper
@@ -125,7 +154,7 @@ class Helped:
         self.at_helper: int | None = None  # the month of the helper's replica, if it is known
         self.wanted: tuple | None = None
         self.prepared: tuple | None = None
-        self._sent = False
+        self._sent: tuple | None = None  # the frame settings of the month sent, if one was
         helper.start()
 
     def begin(self) -> None:
@@ -134,30 +163,33 @@ class Helped:
         # the helper's replica is given this process's month unless it is already there
         adopt = None if self.at_helper == run.steps else {**monthly(run), "steps": run.steps}
         build = (type(run), self.built_with)  # how the helper makes its replica
-        self._sent = self.helper.send(("step", self.key, build, adopt, self.wanted))
+        sent = self.helper.send(("step", self.key, build, adopt, self.wanted))
+        self._sent = (self.wanted,) if sent else None
 
     def take(self) -> bool:
         """Give the run the month the helper did, if it did (else the run steps itself)."""
         run = self.run
-        done = self.helper.answer() if self._sent else None
-        self._sent = False
+        done = self.helper.answer(self.key) if self._sent else None
+        wanted = self._sent[0] if self._sent else None
+        self._sent = None
         if done is None:
             self.at_helper = None
             return False
-        fields, frame = done
         with run.lock:
-            install(run, fields)
+            install(run, done)
         self.at_helper = run.steps
-        self.prepared = None if frame is None else ((run.steps, *self.wanted), frame)
+        self.prepared = None if wanted is None else ((run.steps, *wanted), None)
         return True
 
     def frame(self, width: int, legend: str, options: dict) -> bytes | None:
         """The network frame drawn at the helper for this month and these settings, if it
         was; the settings are noted for the next month."""
         self.wanted = (width, legend, options)
-        if self.prepared is not None and self.prepared[0] == (self.run.steps, *self.wanted):
-            return self.prepared[1]
-        return None
+        if self.prepared is None or self.prepared[0] != (self.run.steps, *self.wanted):
+            return None
+        if self.prepared[1] is None:  # still on its way
+            self.prepared = (self.prepared[0], self.helper.frame(self.key))
+        return self.prepared[1]
 
 
 def serve(conn: Any) -> None:
@@ -185,15 +217,17 @@ def serve(conn: Any) -> None:
                 runs.popitem(last=False)
             run.steps += 1  # as Mesa's step does before the model's own
             ClassroomModel.step(run)
-            frame = None
-            if wanted is not None:
-                width, legend, options = wanted
-                picture = pictures.get((width, run.aspect, legend))
-                if picture is None:
-                    picture = pictures[(width, run.aspect, legend)] = NetworkPicture(
-                        width, run.aspect, legend
-                    )
-                frame = jpeg(picture.image(run.state, run.layout.pos, "", **options))
-            conn.send(("done", (monthly(run), frame)))
+            conn.send(("done", (monthly(run), wanted is not None)))
         except Exception:  # the page steps the run itself, and shows the error if it recurs
             conn.send(("error", traceback.format_exc()))
+            continue
+        if wanted is not None:  # drawn while the page's process draws the other run
+            width, legend, options = wanted
+            try:
+                shape = (width, run.aspect, legend)
+                picture = pictures.get(shape) or pictures.setdefault(shape, NetworkPicture(*shape))
+                frame = jpeg(picture.image(run.state, run.layout.pos, "", **options))
+            except Exception:  # the page draws it itself
+                traceback.print_exc()
+                frame = None
+            conn.send(("frame", frame))
