@@ -185,10 +185,10 @@ class NetworkPicture(LivePicture):
         groups, first = np.unique(group[drawn], return_index=True)
         paths = tie_paths(np.stack([pos[ends_a[drawn]], pos[ends_b[drawn]]], axis=1), first)
         kinds_of, level = groups // TRUST_SHADES % len(TieType), groups % TRUST_SHADES
-        trust = (level + 0.5) / TRUST_SHADES
+        shaded = (level + 0.5) / TRUST_SHADES  # the middle of each shade's trust
         colors = TIE_RGBA[kinds_of]
-        colors[:, 3] = (0.05 + 0.5 * trust**2) * (FADED if focus else 1.0)
-        widths = 0.2 + 1.3 * trust
+        colors[:, 3] = (0.05 + 0.5 * shaded**2) * (FADED if focus else 1.0)
+        widths = 0.2 + 1.3 * shaded
         followed = groups >= len(TieType) * TRUST_SHADES
         colors[followed, 3], widths[followed] = 0.9, 2.2
         self.ties.set_paths(paths)
