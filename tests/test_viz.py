@@ -3,6 +3,7 @@ the page itself driven in headless Chromium."""
 
 from __future__ import annotations
 
+import gc
 import inspect
 import io
 import re
@@ -12,6 +13,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from support import ROOT, headless_chromium, start, stop
 
 from sim.model.model import EcosystemModel
 from sim.scenario import load_scenario, path_problem
+from sim.viz.app import settle
 from sim.viz.charts import CHARTS, ChartPicture, ChartsPicture
 from sim.viz.classroom import LEVERS, SCENARIOS, ClassroomModel, lever_values, parse_settings
 from sim.viz.drawing import KIND_COLORS, NetworkPicture, actor_name, tie_paths
@@ -158,6 +161,36 @@ def test_a_chart_scale_fits_the_data_and_grows_when_outgrown():
     unit = ChartPicture(next(c for c in CHARTS if c.unit), months=24)
     unit.update({name: [0.5] for name, _, _ in unit.chart.lines})
     assert unit.ax.get_ylim() == (0, 1)
+
+
+def test_a_page_settles_the_heap_freeing_what_an_earlier_page_left():
+    class Node:  # a reference cycle: only the collector frees it
+        pass
+
+    left = Node()
+    left.me = left
+    gone = weakref.ref(left)
+    gc.freeze()  # as an earlier page's settle would have
+    del left
+    try:
+        settle()
+        assert gone() is None and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_a_chart_whose_scale_grew_looks_as_if_drawn_whole():
+    chart = ChartPicture(PAIR_CHARTS[-1], months=24, runs=("first", "second"))
+    for month in range(1, 12):  # running totals: the scale grows, to a grid line in the legend
+        chart.update(*({"startups_failed": [float(month * k)] * month} for k in (1, 2)))
+    assert chart.ax.get_ylim()[1] > 20
+    shown = np.asarray(chart.frame()).astype(int)
+    for artist in (chart.ax.yaxis, *chart.lines):
+        artist.set_animated(False)
+    chart.canvas.draw()
+    whole = np.asarray(Image.frombuffer("RGBA", shown.shape[1::-1], chart.canvas.buffer_rgba()))
+    different = np.abs(whole[..., :3].astype(int) - shown).max(-1) > 40
+    assert different.sum() <= 10  # a grid line over the legend would be 55 pixels
 
 
 def test_every_chart_has_axis_labels_in_words_with_units():

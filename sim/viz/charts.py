@@ -122,10 +122,11 @@ class ChartPicture(LivePicture):
                 Line2D([], [], ls=style, color="0.3" if several else color, label=run)
                 for style, color, run in styles
             ]
-        if handles:
-            ax.legend(handles=handles, loc=chart.legend, fontsize="x-small")
+        if handles:  # opaque, so that its pixels can be put back over the y axis' grid
+            ax.legend(handles=handles, loc=chart.legend, fontsize="x-small", framealpha=1)
         self.fitted = chart.unit  # whether the y scale was set from data (or is fixed)
         self.moving = self.lines
+        self._static = self._legend = None  # what stays when the y scale changes
 
     def update(self, *series: dict[str, list[float]]) -> Image.Image:
         """One frame of each run's `series`. The y scale is set from the first data (to twice
@@ -145,7 +146,33 @@ class ChartPicture(LivePicture):
         if grow:
             self.ax.set_ylim(0, top * 2)
             self.fitted = True
-        return self.frame(redraw_all=grow)
+        if self._static is None:
+            self._layers()
+        elif grow:
+            self._rescale()
+        return self.frame()
+
+    def _layers(self) -> None:
+        """Draw what never changes (all but the y axis and the lines) once, and keep it with
+        the legend's pixels: a new scale then redraws the y axis only, half a full redraw."""
+        self.ax.yaxis.set_animated(True)
+        for artist in self.moving:
+            artist.set_animated(True)
+        self.canvas.draw()
+        self._static = self.canvas.copy_from_bbox(self.fig.bbox)
+        legend = self.ax.get_legend()
+        if legend is not None:
+            self._legend = self.canvas.copy_from_bbox(legend.get_window_extent().padded(1))
+        self._rescale()
+
+    def _rescale(self) -> None:
+        """The background anew: the y axis (ticks, grid, label) over what never changes,
+        under the legend."""
+        self.canvas.restore_region(self._static)
+        self.fig.draw_artist(self.ax.yaxis)
+        if self._legend is not None:
+            self.canvas.restore_region(self._legend)
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
 
 class ChartsPicture:

@@ -45,11 +45,12 @@ class LivePicture:
         self.moving: list = []
         self._background = None
 
-    def frame(self, redraw_all: bool = False) -> Image.Image:
-        """The figure as an image; `redraw_all` when something of the background changed."""
+    def frame(self) -> Image.Image:
+        """The figure as an image: the moving artists over the background, drawn the first
+        time (a subclass redraws `_background` when something of it changes)."""
         for artist in self.moving:
             artist.set_animated(True)
-        if redraw_all or self._background is None:
+        if self._background is None:
             self.canvas.draw()  # everything but the animated artists
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
