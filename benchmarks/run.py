@@ -16,7 +16,7 @@ import math
 import os
 import platform
 import re
-import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -237,117 +237,23 @@ def bench_single_run(workdir: Path) -> list[str]:
     ]
 
 
-def child_class_demo(steps: int) -> dict:
-    """In a child process: what the class demo page does each step (the model's month, the
-    layout, a network frame and a charts frame), timed part by part."""
-    from sim.viz.charts import ChartsPicture
-    from sim.viz.classroom import ClassroomModel
-    from sim.viz.drawing import NetworkPicture
-
-    model = ClassroomModel()
-    network, charts = NetworkPicture(), ChartsPicture(model.params.steps)
-    times: dict[str, list[float]] = {"step": [], "network": [], "charts": []}
-    for _ in range(steps):
-        start = time.perf_counter()
-        model.step()
-        stepped = time.perf_counter()
-        network.png(model.state, model.layout.pos, f"Month {model.steps}")
-        drawn = time.perf_counter()
-        charts.png(model.series)
-        done = time.perf_counter()
-        times["step"].append(stepped - start)
-        times["network"].append(drawn - stepped)
-        times["charts"].append(done - drawn)
-    times["total"] = [sum(parts) for parts in zip(*times.values(), strict=True)]
-    times["actors"] = [float(model.state.actors.alive.sum())]
-    return times
-
-
-def browser_steps(clicks: int, workdir: Path) -> list[float] | None:
-    """Seconds from pressing Step on the served page to the new month and both new pictures
-    being shown in headless Chromium (the next animation frame); None without chromium."""
-    import shutil
-    import socket
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        return None
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = (workdir / "viz.log").open("w")
-    command = [sys.executable, str(ROOT / "run.py"), "viz", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
-    # pressed in the page and timed there: Playwright's own click adds tens of milliseconds
-    step = """async (month) => {
-        const button = [...document.querySelectorAll("button")]
-            .find(b => b.textContent.trim() === "Step");
-        const old = new Set([...document.images].map(i => i.src));
-        const start = performance.now();
-        button.click();
-        await new Promise(resolve => {
-            const check = () => {
-                const fresh = [...document.images]
-                    .filter(i => i.complete && i.naturalWidth > 0 && !old.has(i.src));
-                if (fresh.length === 2 && document.body.innerText.includes(`Month ${month} of`))
-                    resolve();
-                else requestAnimationFrame(check);
-            };
-            check();
-        });
-        return performance.now() - start;
-    }"""
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            for _ in range(240):  # the server takes a few seconds to start
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/")
-                    break
-                except Exception:
-                    time.sleep(0.5)
-            page.get_by_text("Month 0 of", exact=False).wait_for(timeout=120_000)
-            page.wait_for_function("document.images.length === 2")
-            latencies = [page.evaluate(step, month) / 1000 for month in range(1, clicks + 1)]
-            browser.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
-    return latencies
-
-
 def bench_class_demo(workdir: Path) -> list[str]:
-    """The class demo at its default scenario: step plus redraw, on the server and as seen in
-    a browser."""
-    command = [sys.executable, __file__, "--child-class-demo", "120"]
-    times = json.loads(measured(command)["stdout"])
-
-    def row(name: str, values: list[float]) -> str:
-        ms = 1000 * np.asarray(values)
-        return (
-            f"| {name} | {ms.mean():.0f} | {np.median(ms):.0f} | {np.percentile(ms, 95):.0f} | "
-            f"{ms.max():.0f} | {(ms > 200).sum()} |"
-        )
-
-    rows = [row(name, times[name]) for name in ("step", "network", "charts", "total")]
-    clicks = browser_steps(30, workdir)
-    if clicks is not None:
-        rows.append(row("in Chromium: Step pressed to new pictures shown", clicks))
+    """The class pages at the class size, by benchmarks/viz_step.py: a Step in headless
+    Chromium on the single page and side by side, and the server's part of it."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "viz_step.py"), "--helper", "both"]
+    if shutil.which("chromium") is None:
+        command.append("--no-browser")
+    tables = measured(command)["stdout"].strip().splitlines()[2:]  # its own header aside
     return [
-        "### Class demo: a step plus redraw (scenarios/classroom.yaml)",
+        "### Class demo: a Step (scenarios/classroom.yaml)",
         "",
-        f"120 months of the classroom scenario (about {times['actors'][0]:.0f} actors at the "
-        "end). *step*: the model's month and the layout's nudge; *network*, *charts*: the "
-        "PNG frames the page shows. The browser row presses Step 30 times on the page served "
-        "by `run.py viz` and times, in the page, until the new month and both new pictures "
-        "are shown: Solara's round trip and the browser's decoding included.",
+        "`benchmarks/viz_step.py --helper both`: in headless Chromium at 1280x800, the time "
+        "from pressing Step to the new pictures shown (30 presses after 3 not counted; "
+        "Solara's round trip, the server's month and pictures, the browser's decoding), on "
+        "the single page and side by side, its helper process on and off; then the server's "
+        "CPU time per Step, part by part, over the first 60 months.",
         "",
-        "| part | mean (ms) | median (ms) | p95 (ms) | max (ms) | steps over 200 ms |",
-        "|---|---:|---:|---:|---:|---:|",
-        *rows,
+        *tables,
     ]
 
 
@@ -744,7 +650,6 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run the benchmarks whose name contains this")
     parser.add_argument("--child-single", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-batch-run", nargs=4, help=argparse.SUPPRESS)
-    parser.add_argument("--child-class-demo", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-recording", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-run-command", help=argparse.SUPPRESS)
     parser.add_argument("--child-runs", nargs=2, type=float, help=argparse.SUPPRESS)
@@ -758,9 +663,6 @@ def main() -> int:
         return 0
     if args.child_recording is not None:
         print(json.dumps(child_recording(bool(args.child_recording))))
-        return 0
-    if args.child_class_demo:
-        print(json.dumps(child_class_demo(args.child_class_demo)))
         return 0
     if args.child_single:
         print(json.dumps(child_single(*args.child_single)))

@@ -5,6 +5,7 @@ page (sim.viz.app) and on the side-by-side page (sim.viz.pair_app, two ecosystem
     python benchmarks/viz_step.py                    # 30 presses on each page
     python benchmarks/viz_step.py --clicks 60 --pages sim.viz.pair_app
     python benchmarks/viz_step.py --pages sim.viz.pair_app --helper both   # with and without
+    python benchmarks/viz_step.py --no-browser       # the server's part only
 
 Each page is served as `run.py viz` serves it (`python -m sim.viz.serve`, this interpreter:
 run the script with another venv's python to time its Mesa), at the projector's 1280x800.
@@ -147,6 +148,20 @@ def row(name: str, seconds: list[float]) -> str:
     )
 
 
+def browser(args: argparse.Namespace) -> None:
+    """Print the table of Step in Chromium, page by page."""
+    print("| page: Step pressed to ... shown | median (ms) | mean | p95 | max | over 150 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    helpers = ("on", "off") if args.helper == "both" else (args.helper,)
+    for app in args.pages:
+        for helper in helpers if app == "sim.viz.pair_app" else ("on",):
+            name = app if app != "sim.viz.pair_app" else f"{app} (helper {helper})"
+            times = timed(app, args.clicks, args.warmup, helper)
+            print(row(f"{name}: the network", [network for network, _ in times]))
+            print(row(f"{name}: every picture", [every for _, every in times]), flush=True)
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=30, help="presses of Step counted")
@@ -158,24 +173,19 @@ def main() -> int:
         default="on",
         help="the side-by-side page with its helper process, without, or both in turn",
     )
+    parser.add_argument(
+        "--no-browser", action="store_true", help="time the server's part only (no Chromium)"
+    )
     args = parser.parse_args()
-    if shutil.which("chromium") is None:
+    if not args.no_browser and shutil.which("chromium") is None:
         print("viz_step: chromium is not installed (apt-get install chromium)", file=sys.stderr)
         return 2
     import mesa
 
     print(f"Python {sys.version.split()[0]}, Mesa {mesa.__version__}, {args.clicks} presses")
     print()
-    print("| page: Step pressed to ... shown | median (ms) | mean | p95 | max | over 150 ms |")
-    print("|---|---:|---:|---:|---:|---:|")
-    helpers = ("on", "off") if args.helper == "both" else (args.helper,)
-    for app in args.pages:
-        for helper in helpers if app == "sim.viz.pair_app" else ("on",):
-            name = app if app != "sim.viz.pair_app" else f"{app} (helper {helper})"
-            times = timed(app, args.clicks, args.warmup, helper)
-            print(row(f"{name}: the network", [network for network, _ in times]))
-            print(row(f"{name}: every picture", [every for _, every in times]), flush=True)
-    print()
+    if not args.no_browser:
+        browser(args)
     print("The server's CPU time per Step (first 60 months, in this process):")
     print()
     print("| part | median (ms) | mean | p95 | max | over 150 ms |")
