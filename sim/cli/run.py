@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import sys
 import time
@@ -88,6 +89,7 @@ def main(args: argparse.Namespace) -> int:
     from ..model.metrics import HEADLINE, METRICS
     from ..model.runner import run_from, run_scenario
 
+    gc.freeze()  # the libraries' objects live as long as the command: no full passes over them
     start = checkpoint.load(args.from_state) if args.from_state else None
     scenario = _scenario(args, start)
     check_memory({args.scenario or str(args.from_state): scenario}, args.max_memory)
