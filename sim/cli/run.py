@@ -89,6 +89,7 @@ def main(args: argparse.Namespace) -> int:
     from ..model.metrics import HEADLINE, METRICS
     from ..model.runner import run_from, run_scenario
 
+    gc.collect()  # so that only what is alive is frozen (for a caller that goes on, a test)
     gc.freeze()  # the libraries' objects live as long as the command: no full passes over them
     start = checkpoint.load(args.from_state) if args.from_state else None
     scenario = _scenario(args, start)
