@@ -48,6 +48,9 @@ WHITEGRID = {
     "lines.solid_capstyle": "round",
     "patch.edgecolor": "w",
     "patch.force_edgecolor": True,
+    # a fixed title height: matplotlib otherwise measures every axis's ticks at each draw to
+    # lift titles over ticks on top, which these panels never have (a tenth of a plot's time)
+    "axes.titley": 1.0,
 }
 
 
@@ -187,7 +190,6 @@ def _grid(
 def _save(fig: Figure, path: str | Path, title: str) -> Path:
     fig.suptitle(plain(title), y=1 - 0.12 / fig.get_figheight(), va="top")
     fig.savefig(path, format="png", dpi=DPI)
-    fig.clear()
     return Path(path)
 
 
