@@ -369,12 +369,14 @@ def child_run_command(out: str) -> dict:
 
 
 def bench_run_command(workdir: Path, tries: int = 5) -> list[str]:
-    """`run.py run scenarios/small.yaml` as a user types it, whole command, `tries` times;
-    then its phases in one child process."""
-    walls = []
+    """`run.py run scenarios/small.yaml` as a user types it, whole command, `tries` times,
+    taking turns with Python importing Mesa alone (the floor, for a ratio that holds when the
+    machine's speed drifts); then its phases in one child process."""
+    walls, floors = [], []
     for i in range(tries):
         command = [sys.executable, "run.py", "run", str(SMALL), "--out", str(workdir / f"r{i}")]
         walls.append(measured(command)["wall_s"])
+        floors.append(measured([sys.executable, "-c", "import mesa"])["wall_s"])
     parts = json.loads(
         subprocess.run(
             [sys.executable, __file__, "--child-run-command", str(workdir / "parts")],
@@ -401,6 +403,11 @@ def bench_run_command(workdir: Path, tries: int = 5) -> list[str]:
         "|---|---:|---:|---:|",
         f"| `run.py run scenarios/small.yaml` | {np.median(walls):.2f} | {min(walls):.2f} | "
         f"{max(walls):.2f} |",
+        f'| `python -c "import mesa"` (the floor) | {np.median(floors):.2f} | '
+        f"{min(floors):.2f} | {max(floors):.2f} |",
+        "",
+        f"The command takes x{np.median(walls) / np.median(floors):.2f} the time of importing "
+        "Mesa alone (medians).",
         "",
         "| phase | time (s) |",
         "|---|---:|",
