@@ -248,6 +248,45 @@ def bench_single_run(workdir: Path) -> list[str]:
     ]
 
 
+NAIVE_SIZES = ((1_000, 120, 20), (10_000, 60, 3))  # agents, the model's months, the loop's
+
+
+def bench_naive_mesa(workdir: Path, rounds: int = 3) -> list[str]:
+    """The model against the naive per-agent Mesa loop (naive_mesa.py) at 1,000 and 10,000
+    agents, taking turns `rounds` times: agent-steps per second, medians, and their ratio."""
+    rows = []
+    for agents, months, loop_months in NAIVE_SIZES:
+        ours, theirs = [], []
+        for _ in range(rounds):
+            run = json.loads(
+                measured([sys.executable, __file__, "--child-single", str(agents), str(months)])[
+                    "stdout"
+                ]
+            )
+            ours.append(run["agent_steps"] / run["steps_s"])
+            loop = [sys.executable, str(Path(__file__).with_name("naive_mesa.py"))]
+            theirs.append(json.loads(measured([*loop, str(agents), str(loop_months)])["stdout"]))
+        mine, naive = np.median(ours), np.median([t["rate"] for t in theirs])
+        rows.append(
+            f"| {agents:,} | {months} | {mine:,.0f} | {loop_months} | {naive:,.0f} | "
+            f"x{mine / naive:.1f} |"
+        )
+    return [
+        "### The model against the naive per-agent Mesa loop",
+        "",
+        "`benchmarks/naive_mesa.py`: every agent scores 20 random candidates one by one "
+        "(cosine similarity of 50 knowledge fields) and learns from the best, in Mesa's "
+        "`shuffle_do`. The model is the baseline scaled to the same initial actors (as in "
+        f"single_run). Agent-steps per second, medians of {rounds} rounds taking turns; the "
+        "model does far more per agent, so the ratio is a floor.",
+        "",
+        "| agents | model months | model agent-steps/s | loop months | naive loop agent-steps/s "
+        "| ratio |",
+        "|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+
+
 def bench_class_demo(workdir: Path) -> list[str]:
     """The class pages at the class size, by benchmarks/viz_step.py: a Step in headless
     Chromium on the single page and side by side, and the server's part of it."""
@@ -618,6 +657,7 @@ def _ratio(rows: list[str], runs: int) -> str:
 
 BENCHMARKS: dict[str, Callable[[Path], list[str]]] = {
     "single_run": bench_single_run,
+    "naive_mesa": bench_naive_mesa,
     "run_command": bench_run_command,
     "sweep_throughput": bench_sweep_throughput,
     "sweep_short": bench_sweep_short,
