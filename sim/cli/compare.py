@@ -67,6 +67,7 @@ def main(args: argparse.Namespace) -> int:
     from ..experiment.folder import SweepFolder
     from ..experiment.spec import require_kind
     from ..experiment.sweep import run_sweep
+    from ..experiment.workers import start_forkserver
     from ..scenario import check_memory
 
     for path in (args.baseline, *args.others):
@@ -84,6 +85,8 @@ def main(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     files = {loaded.files[name]: s for name, s in loaded.scenarios.items()}
     check_memory(files, args.max_memory, jobs, steps=args.steps)
+    if jobs > 1:
+        start_forkserver()  # the workers fork from a process that imports the model once
     done = run_sweep(loaded, out, jobs, command_line(args.program), progress=not args.quiet)
     status = print_outcome(summarise(out), f"{loaded.experiment.name}: {ran(done, jobs)}; ")
     print(f"report: {SweepFolder(out).report_html}")

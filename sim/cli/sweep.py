@@ -108,6 +108,10 @@ def main(args: argparse.Namespace) -> int:
     check_backend(exp.backend)  # before anything is written
     if not writable(out):
         return 2
+    if exp.backend.kind == "local" and jobs > 1:
+        from ..experiment.workers import start_forkserver
+
+        start_forkserver()  # now, so that the workers' imports overlap the parent's and the plan
     try:
         # held for the sweep's life, summary included, so that no other sweep writes here
         with SweepFolder(out).lock(shard_tag(args.shard)):

@@ -1,0 +1,44 @@
+"""Local worker processes that start with the model imported: joblib's workers are forked
+from one server process (a forkserver) that imports the model once, started as soon as a
+command knows it will run on local processes, so that those imports (about a second) overlap
+the parent's own instead of every worker making them after the plan is ready."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from multiprocessing import forkserver
+
+# what a worker needs; `sim.cli` is what `run.py`, the parent's main module, imports again
+PRELOAD = ["sim.cli", "sim.experiment.execute", "sim.model.runner", "sim.model.checkpoint"]
+# the server's environment where the user has not set these: one thread per library (one run
+# per process, as the model holds the GIL), so that the server forks its workers with no other
+# thread running (pyarrow's allocator starts one unless told not to)
+SERVER_ENVIRONMENT = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "BLIS_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "JE_ARROW_MALLOC_CONF": "background_thread:false",
+}
+
+
+def start_forkserver() -> bool:
+    """Start the server the local workers fork from and have joblib use it; False where the
+    platform has none (Windows): the workers then import the model themselves."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    from joblib.externals.loky.backend.context import set_start_method
+
+    multiprocessing.set_forkserver_preload(PRELOAD)
+    unset = [name for name in SERVER_ENVIRONMENT if name not in os.environ]
+    os.environ.update({name: SERVER_ENVIRONMENT[name] for name in unset})  # the server's
+    try:
+        forkserver.ensure_running()
+    finally:
+        for name in unset:
+            del os.environ[name]
+    set_start_method("forkserver", force=True)
+    return True
