@@ -511,19 +511,29 @@ def side_by_side_runs(copies: int, runs: int) -> list[dict]:
     return [json.loads(proc.communicate()[0]) for proc in procs]
 
 
-def bench_sweep_short(workdir: Path, runs: int = 60, alone_runs: int = 12) -> list[str]:
-    """The same `runs` short runs (small.yaml as shipped, 36 months) on 1 and on 2 processes;
-    then `alone_runs` in one process against as many in each of two at once, no runner."""
-    exp = experiment("short", runs, 36)
-    one, two = timed_sweep(exp, 1, workdir), timed_sweep(exp, 2, workdir)
+def bench_sweep_short(
+    workdir: Path, runs: int = 60, alone_runs: int = 12, rounds: int = 3
+) -> list[str]:
+    """The same `runs` short runs (small.yaml as shipped, 36 months) on 1 and on 2 processes,
+    taking turns `rounds` times (medians: this machine's speed drifts within minutes); then
+    `alone_runs` in one process against as many in each of two at once, no runner."""
+    tries = [
+        [timed_sweep(experiment(f"short{r}", runs, 36), jobs, workdir) for jobs in (1, 2)]
+        for r in range(rounds)
+    ]
+    one, two = (
+        {key: float(np.median([t[j][key] for t in tries])) for key in ("run_s", "wall_s")}
+        for j in (0, 1)
+    )
     alone, pair = side_by_side_runs(1, alone_runs)[0], side_by_side_runs(2, alone_runs)
     return [
         "### Sweep: short runs on 1 and 2 worker processes",
         "",
-        f"{runs} runs of scenarios/small.yaml as shipped (36 months, about 0.5 s each). Columns "
-        "as for the throughput sweep above: *running* includes starting the 2 worker processes "
-        "(the 1-process sweep runs in the parent, which has imported the model already); *wall* "
-        "adds start-up, planning and the summary.",
+        f"{runs} runs of scenarios/small.yaml as shipped (36 months; the second table gives the "
+        f"time of one), medians of {rounds} rounds taking turns. Columns as for the throughput "
+        "sweep above: *running* includes starting the 2 worker processes (the 1-process sweep "
+        "runs in the parent, which has imported the model already); *wall* adds start-up, "
+        "planning and the summary.",
         "",
         "| processes | running (s) | runs/s | wall (s) |",
         "|---:|---:|---:|---:|",
