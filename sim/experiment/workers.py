@@ -27,7 +27,9 @@ SERVER_ENVIRONMENT = {
 
 def start_forkserver() -> bool:
     """Start the server the local workers fork from and have joblib use it; False where the
-    platform has none (Windows): the workers then import the model themselves."""
+    platform has none (Windows): the workers then import the model themselves. Workers that
+    joblib has already started in this process (an earlier sweep in a notebook) are reused
+    as they are."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return False
     from joblib.externals.loky.backend.context import set_start_method
