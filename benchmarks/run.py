@@ -254,7 +254,7 @@ NAIVE_SIZES = ((1_000, 120, 20), (10_000, 60, 3))  # agents, the model's months,
 def bench_naive_mesa(workdir: Path, rounds: int = 3) -> list[str]:
     """The model against the naive per-agent Mesa loop (naive_mesa.py) at 1,000 and 10,000
     agents, taking turns `rounds` times: agent-steps per second, medians, and their ratio."""
-    rows = []
+    rows, loop = [], [sys.executable, str(Path(__file__).with_name("naive_mesa.py"))]
     for agents, months, loop_months in NAIVE_SIZES:
         ours, theirs = [], []
         for _ in range(rounds):
@@ -264,7 +264,6 @@ def bench_naive_mesa(workdir: Path, rounds: int = 3) -> list[str]:
                 ]
             )
             ours.append(run["agent_steps"] / run["steps_s"])
-            loop = [sys.executable, str(Path(__file__).with_name("naive_mesa.py"))]
             theirs.append(json.loads(measured([*loop, str(agents), str(loop_months)])["stdout"]))
         mine, naive = np.median(ours), np.median([t["rate"] for t in theirs])
         rows.append(

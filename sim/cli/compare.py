@@ -63,11 +63,11 @@ def main(args: argparse.Namespace) -> int:
     """Run a paired comparison as a sweep and write its report."""
     # function-level: these load the model (mesa) and pandas, which `--help` does not need
     from ..analysis.summary import summarise
+    from ..experiment import workers
     from ..experiment.comparison import comparison_experiment
     from ..experiment.folder import SweepFolder
     from ..experiment.spec import require_kind
     from ..experiment.sweep import run_sweep
-    from ..experiment.workers import start_forkserver
     from ..scenario import check_memory
 
     for path in (args.baseline, *args.others):
@@ -85,8 +85,7 @@ def main(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     files = {loaded.files[name]: s for name, s in loaded.scenarios.items()}
     check_memory(files, args.max_memory, jobs, steps=args.steps)
-    if jobs > 1:
-        start_forkserver()  # the workers fork from a process that imports the model once
+    workers.prepare(loaded.experiment.backend, jobs)
     done = run_sweep(loaded, out, jobs, command_line(args.program), progress=not args.quiet)
     status = print_outcome(summarise(out), f"{loaded.experiment.name}: {ran(done, jobs)}; ")
     print(f"report: {SweepFolder(out).report_html}")

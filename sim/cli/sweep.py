@@ -80,7 +80,7 @@ def main(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep and print where its results went and what failed."""
     # function-level: sim.experiment loads the model (mesa) and pandas, which `--help` and
     # `validate` of scenarios do not need
-    from ..experiment import load_experiment
+    from ..experiment import load_experiment, workers
     from ..experiment.backends import check_backend
     from ..experiment.design import design_notes
     from ..experiment.folder import SweepFolder, shard_tag
@@ -108,10 +108,7 @@ def main(args: argparse.Namespace) -> int:
     check_backend(exp.backend)  # before anything is written
     if not writable(out):
         return 2
-    if exp.backend.kind == "local" and jobs > 1:
-        from ..experiment.workers import start_forkserver
-
-        start_forkserver()  # now, so that the workers' imports overlap the parent's and the plan
+    workers.prepare(exp.backend, jobs)  # now: the workers' imports overlap the plan
     try:
         # held for the sweep's life, summary included, so that no other sweep writes here
         with SweepFolder(out).lock(shard_tag(args.shard)):

@@ -8,6 +8,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from multiprocessing import forkserver
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .spec import BackendSpec
 
 # what a worker needs; `sim.cli` is what `run.py`, the parent's main module, imports again
 PRELOAD = ["sim.cli", "sim.experiment.execute", "sim.model.runner", "sim.model.checkpoint"]
@@ -23,6 +27,12 @@ SERVER_ENVIRONMENT = {
     "NUMEXPR_NUM_THREADS": "1",
     "JE_ARROW_MALLOC_CONF": "background_thread:false",
 }
+
+
+def prepare(backend: BackendSpec, jobs: int) -> bool:
+    """Start the server now when the runs go to more than one local process (True if it
+    did), so that its imports overlap the command's own and the plan."""
+    return backend.kind == "local" and jobs > 1 and start_forkserver()
 
 
 def start_forkserver() -> bool:
