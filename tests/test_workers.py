@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.experiment import workers
 from sim.experiment.workers import SERVER_ENVIRONMENT, start_forkserver
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="no forkserver on Windows")
@@ -59,3 +60,67 @@ def test_the_servers_environment_is_not_left_in_this_process(monkeypatch):
     start_forkserver()
     assert os.environ[given] == "7"
     assert unset not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("text", "jobs", "kind", "starts"),
+    [
+        ("name: x\n", None, None, True),  # local on every core (this machine has 2)
+        ("name: x\n", 1, None, False),
+        ("name: x\nbackend: {jobs: 1}\n", None, None, False),
+        ("name: x\nbackend: {jobs: 1}\n", 2, None, True),  # the flag wins
+        ("name: x\nbackend: {kind: dask}\n", None, None, False),
+        ("name: x\nbackend: {kind: slurm}\n", None, "local", True),
+        ("name: x\n", None, "slurm", False),
+        ("backend: [local]\n", None, None, False),  # not read: loading it says what is wrong
+        ("backend: {jobs: two}\n", None, None, False),
+        ("[unclosed\n", None, None, False),
+    ],
+)
+def test_the_server_starts_early_where_a_first_look_says_local_processes(
+    tmp_path, monkeypatch, text, jobs, kind, starts
+):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    started: list[bool] = []
+    monkeypatch.setattr(workers, "start_forkserver", lambda: started.append(True) or True)
+    path = tmp_path / "experiment.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert workers.start_early(str(path), jobs, kind) is starts
+    assert started == ([True] if starts else [])
+
+
+def test_no_early_server_for_a_missing_file(monkeypatch):
+    monkeypatch.setattr(workers, "start_forkserver", lambda: pytest.fail("started"))
+    assert workers.start_early("no/such/experiment.yaml", None, None) is False
+
+
+def test_the_sweep_command_starts_the_server_before_it_loads_the_model(tmp_path):
+    # a fresh process, as a command is: sim.cli alone loads no model; the server must be
+    # running before the experiment's import of the model begins
+    code = f"""
+import sys, multiprocessing.forkserver as fs
+import sim.cli
+assert "sim.experiment.spec" not in sys.modules
+seen = []
+import importlib.abc
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, *_):
+        if name == "sim.experiment.spec" and not seen:  # it loads the model
+            seen.append(fs._forkserver._forkserver_pid is not None)
+sys.meta_path.insert(0, Watch())
+sim.cli.main(["sweep", {str(Path("experiments/demo.yaml").resolve())!r}, "--jobs", "2",
+              "--out", {str(tmp_path / "out")!r}, "--dry-run"])
+print("dry", seen)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.strip().endswith("dry [False]"), "a dry run starts no server"
+    done = subprocess.run(
+        [sys.executable, "-c", code.replace(', "--dry-run"', ', "--steps", "1", "--quiet"')],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert done.stdout.strip().endswith("[True]"), done.stdout

@@ -61,9 +61,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run a paired comparison as a sweep and write its report."""
+    from ..experiment import workers
+
+    jobs = args.jobs or os.cpu_count() or 1
+    workers.start("local", jobs)  # first: the workers' server imports while this process does
     # function-level: these load the model (mesa) and pandas, which `--help` does not need
     from ..analysis.summary import summarise
-    from ..experiment import workers
     from ..experiment.comparison import comparison_experiment
     from ..experiment.folder import SweepFolder
     from ..experiment.spec import require_kind
@@ -82,10 +85,8 @@ def main(args: argparse.Namespace) -> int:
         args.warmup,
     )
     out = output_folder(args.out, loaded.experiment.name)
-    jobs = args.jobs or os.cpu_count() or 1
     files = {loaded.files[name]: s for name, s in loaded.scenarios.items()}
     check_memory(files, args.max_memory, jobs, steps=args.steps)
-    workers.prepare(loaded.experiment.backend, jobs)
     done = run_sweep(loaded, out, jobs, command_line(args.program), progress=not args.quiet)
     status = print_outcome(summarise(out), f"{loaded.experiment.name}: {ran(done, jobs)}; ")
     print(f"report: {SweepFolder(out).report_html}")
