@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+
+# cells (rows x fields) of a block of element-wise work: about 256 KB a float64 temporary,
+# which stays in a core's cache, where a million actors' 128 MB temporaries do not
+BLOCK_CELLS = 1 << 15
 
 
 def rank_within(groups: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
@@ -19,7 +25,17 @@ def rank_within(groups: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
 
 def mean_over(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Mean of `values` over each row's true entries of `mask` (last axis), 0 where none: an
-    actor's mean over its innovation hypothesis."""
+    actor's mean over its innovation hypothesis. Values broadcast against the mask."""
+    if mask.ndim != 2 or mask.size <= BLOCK_CELLS:
+        return _mean_over(mask, values)
+    values = np.broadcast_to(values, mask.shape)
+    means = np.empty(len(mask))
+    for b in row_blocks(len(mask), mask.shape[1]):
+        means[b] = _mean_over(mask[b], values[b])
+    return means
+
+
+def _mean_over(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (values * mask).sum(axis=-1) / np.maximum(mask.sum(axis=-1), 1)
 
 
@@ -29,3 +45,10 @@ def sum_into(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     width = values.shape[1]
     cells = (rows[:, None] * width + np.arange(width)).ravel()
     return np.bincount(cells, values.ravel(), minlength=n * width).reshape(n, width)
+
+
+def row_blocks(n: int, width: int) -> Iterator[slice]:
+    """Slices of `n` rows, about BLOCK_CELLS cells of `width` each, for element-wise work done
+    block by block (the same numbers, row by row, with temporaries that stay in cache)."""
+    step = max(1, BLOCK_CELLS // max(width, 1))
+    return (slice(start, min(start + step, n)) for start in range(0, n, step))

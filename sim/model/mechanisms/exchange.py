@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS
-from ..arrays import sum_into
+from ..arrays import row_blocks, sum_into
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -95,7 +95,9 @@ def public_pool(state: State, params: Scenario) -> None:
     kp = params.knowledge
     rows = state.rows(RESEARCHERS)
     k = state.actors.knowledge
-    gap = np.clip(state.pool - k[rows], 0, None)
     absorb = kp.pool_absorption * state.absorptive(rows, kp)
-    k[rows] += absorb[:, None] * gap * state.focus(rows, kp.off_focus_absorption)
+    for b in row_blocks(len(rows), state.fields):
+        r = rows[b]
+        gap = np.clip(state.pool - k[r], 0, None)
+        k[r] += absorb[b, None] * gap * state.focus(r, kp.off_focus_absorption)
     state.pool *= 1 - kp.pool_decay

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import FIRMS, RESEARCHERS, Kind, Strategy, TieType
-from ..arrays import mean_over
+from ..arrays import mean_over, sum_into
 from ..metrics import Tally
 from ..state import State
 from . import market, standards
@@ -173,10 +173,8 @@ def share(state: State, params: Scenario, tally: Tally) -> None:
     flow = np.clip(a.knowledge[src] - a.knowledge[dst], 0, None) * fields
     flow *= (rate * state.absorptive(dst, kp))[:, None] * state.focus(dst, kp.off_focus_absorption)
     tally.knowledge_leaked += float(flow[leak].sum())
-    f = state.fields
-    cells = (dst[:, None] * f + np.arange(f)).ravel()
-    inflow = np.bincount(cells, flow.ravel(), minlength=n * f).reshape(n, f)
-    np.minimum(a.knowledge[:n] + inflow, 1.0, out=a.knowledge[:n])
+    rows, at = np.unique(dst, return_inverse=True)  # only they change
+    a.knowledge[rows] = np.minimum(a.knowledge[rows] + sum_into(at, flow, len(rows)), 1.0)
 
 
 def pay(state: State, params: Scenario, tally: Tally) -> None:

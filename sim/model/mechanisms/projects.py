@@ -87,11 +87,13 @@ def pooled(state: State, params: Scenario, plans: Plans) -> tuple[np.ndarray, np
 
 def learn(state: State, params: Scenario, plans: Plans, ih: np.ndarray, know: np.ndarray) -> None:
     """Both partners learn towards the project's pooled knowledge on its IH."""
-    a, n = state.actors, state.actors.n
+    a = state.actors
     who = np.r_[plans.lead, plans.partner]
     rate = params.projects.learning * state.absorptive(who, params.knowledge)
     gap = np.clip(np.vstack([know, know]) - a.knowledge[who], 0, None) * np.vstack([ih, ih])
-    a.knowledge[:n] = np.minimum(a.knowledge[:n] + sum_into(who, rate[:, None] * gap, n), 1.0)
+    rows, at = np.unique(who, return_inverse=True)  # only they change
+    learnt = sum_into(at, rate[:, None] * gap, len(rows))
+    a.knowledge[rows] = np.minimum(a.knowledge[rows] + learnt, 1.0)
 
 
 def partner_share(params: Scenario, plans: Plans) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, RESEARCHERS, Kind
-from ..arrays import mean_over
+from ..arrays import mean_over, row_blocks
 from ..flows import Innovations
 from ..metrics import Tally
 from ..state import State
@@ -56,6 +56,18 @@ def _values(state: State, params: Scenario, rng, quality, ih, radical) -> np.nda
     return kp.value_scale * quality * art * draw
 
 
+def _learn(kp, k, ih, radical, effort) -> tuple[np.ndarray, np.ndarray]:
+    """One block of researchers' knowledge `k` after this month's work, and the quality of
+    the knowledge their research combined: incremental researchers first gain on their IH;
+    then everyone learns by doing on the IH and forgets elsewhere; faint fields are lost."""
+    incremental = ~radical[:, None] & ih
+    k = np.where(incremental, k + kp.incremental_gain * effort * (1 - k), k)
+    quality = mean_over(ih, k)
+    k = np.where(ih, k + kp.learning_rate * effort * (1 - k), k * (1 - kp.forgetting_rate))
+    k[~ih & (k < kp.loss_threshold)] = 0.0
+    return np.minimum(k, 1.0), quality
+
+
 def research(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> Innovations:
     """Spend the R&D budget on own research and joint projects; maybe innovate; learn on the
     IH (in proportion to effort) and forget elsewhere. Returns this month's innovations."""
@@ -79,19 +91,15 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     ih[radical] = _swap_one_field(rng, ih[radical])
     a.ih[rows] = ih
 
-    k = a.knowledge[rows]
     effort = state.learning_effort(rows, kp.learning_half)[:, None]
-    incremental = ~radical[:, None] & ih
-    k = np.where(incremental, k + kp.incremental_gain * effort * (1 - k), k)
-    quality = mean_over(ih, k)
+    quality = np.empty(len(rows))
+    for b in row_blocks(len(rows), state.fields):
+        a.knowledge[rows[b]], quality[b] = _learn(
+            kp, a.knowledge[rows[b]], ih[b], radical[b], effort[b]
+        )
     shared = solo_money * a.shared_gain[rows]  # sharing partners' data and equipment help
     success = rng.random(len(rows)) < _chance(params, shared, quality)
     value = _values(state, params, rng, quality, ih, radical)
-
-    # learning by doing on the IH, forgetting elsewhere; faint fields are lost
-    k = np.where(ih, k + kp.learning_rate * effort * (1 - k), k * (1 - kp.forgetting_rate))
-    k[~ih & (k < kp.loss_threshold)] = 0.0
-    a.knowledge[rows] = np.minimum(k, 1.0)
 
     joint_ih, know = projects.pooled(state, params, plans)
     joint_quality = mean_over(joint_ih, know)
