@@ -65,7 +65,7 @@ def test_the_servers_environment_is_not_left_in_this_process(monkeypatch):
 @pytest.mark.parametrize(
     ("text", "jobs", "kind", "starts"),
     [
-        ("name: x\n", None, None, True),  # local on every core (this machine has 2)
+        ("name: x\n", None, None, True),  # local on every core (2: cpu_count below)
         ("name: x\n", 1, None, False),
         ("name: x\nbackend: {jobs: 1}\n", None, None, False),
         ("name: x\nbackend: {jobs: 1}\n", 2, None, True),  # the flag wins
@@ -106,6 +106,7 @@ import importlib.abc
 class Watch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, *_):
         if name == "sim.experiment.spec" and not seen:  # it loads the model
+            # the server's pid: multiprocessing has no public way to ask if it runs
             seen.append(fs._forkserver._forkserver_pid is not None)
 sys.meta_path.insert(0, Watch())
 sim.cli.main(["sweep", {str(Path("experiments/demo.yaml").resolve())!r}, "--jobs", "2",
