@@ -42,6 +42,8 @@ class Table:
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the used rows where `mask` is true (compacts the table)."""
         kept = int(mask.sum())
+        if kept == self.n:  # nothing leaves (most calls): no column need move
+            return
         for name in self._spec:
             arr = getattr(self, name)
             arr[:kept] = arr[: self.n][mask]
