@@ -9,9 +9,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from multiprocessing import forkserver
-from pathlib import Path
 
-import yaml
+from ..config import ScenarioError
+from ..config.files import read_mapping
 
 # what a worker needs; `sim.cli` is what `run.py`, the parent's main module, imports again
 PRELOAD = ["sim.cli", "sim.experiment.execute", "sim.model.runner", "sim.model.checkpoint"]
@@ -41,11 +41,10 @@ def start_early(experiment: str, jobs: int | None, kind: str | None) -> bool:
     gains about a second more. The look does not check the file: the command calls `start`
     again once it has, and a server started on a wrong guess only imports on a spare core."""
     try:
-        backend = yaml.safe_load(Path(experiment).read_text(encoding="utf-8")).get("backend")
-        backend = backend or {}
+        backend = read_mapping(experiment, "experiment").get("backend") or {}
         kind = kind or backend.get("kind", "local")
         jobs = jobs or backend.get("jobs") or os.cpu_count() or 1
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+    except (ScenarioError, AttributeError):
         return False  # loading the experiment reports what is wrong with it
     return isinstance(jobs, int) and start(kind, jobs)
 

@@ -94,9 +94,8 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     effort = state.learning_effort(rows, kp.learning_half)[:, None]
     quality = np.empty(len(rows))
     for b in row_blocks(len(rows), state.fields):
-        a.knowledge[rows[b]], quality[b] = _learn(
-            kp, a.knowledge[rows[b]], ih[b], radical[b], effort[b]
-        )
+        r = rows[b]
+        a.knowledge[r], quality[b] = _learn(kp, a.knowledge[r], ih[b], radical[b], effort[b])
     shared = solo_money * a.shared_gain[rows]  # sharing partners' data and equipment help
     success = rng.random(len(rows)) < _chance(params, shared, quality)
     value = _values(state, params, rng, quality, ih, radical)
