@@ -79,20 +79,25 @@ def milestone_met(
     return valuation(state, params, rows, pipeline) >= fin.milestone_share * floor
 
 
-def signal(state: State, params: Scenario, rng, funds: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """What a fund sees of a startup (screening on noisy information, Sørensen 2007): the
-    quality of its knowledge on its IH, its traction (recent innovation value, saturating),
-    a bonus if it is tied to a company the fund backs (a referral), and noise."""
+def signal(
+    state: State, params: Scenario, rng, funds: np.ndarray, seekers: np.ndarray, pick: np.ndarray
+) -> np.ndarray:
+    """What fund `funds[i]` sees of startup `seekers[pick[i]]` (screening on noisy
+    information, Sørensen 2007): the quality of its knowledge on its IH, its traction (recent
+    innovation value, saturating), a bonus if it is tied to a company the fund backs (a
+    referral), and noise. What is the startup's own is computed once per seeker."""
     fin, a, e = params.finance, state.actors, state.equity
-    ih = a.ih[rows]
-    quality = mean_over(ih, a.knowledge[rows])
-    traction = a.recent_value[rows] / (a.recent_value[rows] + params.knowledge.value_scale)
+    quality = mean_over(a.ih[seekers], a.knowledge[seekers])
+    recent = a.recent_value[seekers]
+    own = quality + fin.traction_weight * (recent / (recent + params.knowledge.value_scale))
+    demo_day = params.brokers.accelerator_signal * (a.accelerated_at[seekers] >= 0)
+    rows = seekers[pick]
     n, nb = a.n, state.neighbours()
     pair, partner = nb.partners_of(rows)  # is a partner of the startup in the fund's portfolio?
     backs = np.isin(funds[pair] * n + partner, e.owner[: e.n] * n + e.company[: e.n])
     referred = np.bincount(pair[backs], minlength=len(rows)) > 0
-    seen = quality + fin.traction_weight * traction + fin.referral_weight * referred
-    seen += params.brokers.accelerator_signal * (a.accelerated_at[rows] >= 0)  # demo day
+    seen = own[pick] + fin.referral_weight * referred
+    seen += demo_day[pick]  # in the order of the design's sum, so the numbers are the same
     return seen + rng.normal(0, fin.signal_noise, len(rows))
 
 
@@ -123,8 +128,9 @@ def venture_capital(
         return
 
     v = np.repeat(inv, min(fin.screen_size, len(seekers)))
-    s = seekers[rng.integers(len(seekers), size=len(v))]
-    seen = signal(state, params, rng, v, s)
+    pick = rng.integers(len(seekers), size=len(v))
+    s = seekers[pick]
+    seen = signal(state, params, rng, v, seekers, pick)
     keep = np.flatnonzero(seen > fin.hurdle)
     keep = keep[np.argsort(-seen[keep], kind="stable")]
     _, first = np.unique(s[keep], return_index=True)  # each startup takes its best offer

@@ -4,6 +4,8 @@ products that would compete with its own (killer acquisitions)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ...schema import Scenario
@@ -71,25 +73,44 @@ def acquisitions(
     cash = a.capital[target].copy()
     state.transfer(target[cash > 0], buyer[cash > 0], cash[cash > 0], "target_cash")
     state.transfer(buyer[cash < 0], target[cash < 0], -cash[cash < 0], "debt_assumed")
-    tally.products_discontinued += discontinue(state, params, rng, share > 0, buyer, target)
+    tally.products_discontinued += discontinue(state, params, rng, share, buyer, target)
     _absorb(state, buyer, target)
     leave(state, records, target, End.ACQUIRED, tally)
     tally.startups_acquired += int(startup.sum())
     tally.corporates_acquired += int((~startup).sum())
 
 
-def sales_shares(state: State, params: Scenario) -> np.ndarray:
-    """Per actor row and field: its share of the field's sales by live products (sales are
-    shared by current value within a field: market.monthly_revenue)."""
+@dataclass(frozen=True)
+class SalesShares:
+    """Per actor row and field, its share of the field's sales by live products. Kept for the
+    rows that sell only: row `at[r]` of `of`, whose last row (all zeros) is every other's."""
+
+    at: np.ndarray
+    of: np.ndarray
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        return self.of[self.at[rows]]
+
+    def sells(self, rows: np.ndarray, fields: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` sells in the matching entry of `fields`."""
+        return self.of[self.at[rows], fields] > 0
+
+
+def sales_shares(state: State, params: Scenario) -> SalesShares:
+    """Each row's share of each field's sales by live products (sales are shared by current
+    value within a field: market.monthly_revenue)."""
     p, a = state.products, state.actors
     n = p.n
     live = np.flatnonzero((p.launch[:n] <= state.t) & (state.t < p.end[:n]))
-    held = np.zeros((a.n, params.fields))
-    np.add.at(held, (p.owner[live], p.field[live]), current_value(state, params, live))
-    return held / np.maximum(held.sum(axis=0), 1e-12)
+    sellers, seller = np.unique(p.owner[live], return_inverse=True)
+    held = np.zeros((len(sellers) + 1, params.fields))
+    np.add.at(held, (seller, p.field[live]), current_value(state, params, live))
+    at = np.full(a.n, len(sellers))
+    at[sellers] = np.arange(len(sellers))
+    return SalesShares(at, held / np.maximum(held.sum(axis=0), 1e-12))
 
 
-def antitrust_blocks(params: Scenario, share: np.ndarray, target, bidders) -> np.ndarray:
+def antitrust_blocks(params: Scenario, share: SalesShares, target, bidders) -> np.ndarray:
     """Per target and bidder: blocked when, in a field where the target sells today, the two
     together would hold more than `governance.antitrust_threshold` of the sales. Pending
     products are no market share yet, so a pipeline-only rival passes the screen (the gap
@@ -99,17 +120,17 @@ def antitrust_blocks(params: Scenario, share: np.ndarray, target, bidders) -> np
     return combined > params.governance.antitrust_threshold
 
 
-def discontinue(state: State, params: Scenario, rng, sells, buyer, target) -> int:
+def discontinue(state: State, params: Scenario, rng, share: SalesShares, buyer, target) -> int:
     """Killer acquisitions (Cunningham, Ederer & Ma 2021): each pending product of a target in
     a field where its buyer already sells is dropped with chance `finance.killer_share`.
-    `sells`: per actor row and field, whether it sells there. Returns how many were dropped."""
+    `share`: sales_shares. Returns how many were dropped."""
     p, a = state.products, state.actors
     n = p.n
     buyer_of = np.full(a.n, -1)
     buyer_of[target] = buyer
     b = buyer_of[p.owner[:n]]
     pending = (b >= 0) & (p.launch[:n] > state.t)
-    overlap = pending & sells[np.maximum(b, 0), p.field[:n]]
+    overlap = pending & share.sells(np.maximum(b, 0), p.field[:n])
     killed = overlap & (rng.random(n) < params.finance.killer_share)
     p.keep(~killed)
     return int(killed.sum())
