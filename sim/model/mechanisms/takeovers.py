@@ -102,11 +102,14 @@ def sales_shares(state: State, params: Scenario) -> SalesShares:
     p, a = state.products, state.actors
     n = p.n
     live = np.flatnonzero((p.launch[:n] <= state.t) & (state.t < p.end[:n]))
-    sellers, seller = np.unique(p.owner[live], return_inverse=True)
-    held = np.zeros((len(sellers) + 1, params.fields))
-    np.add.at(held, (seller, p.field[live]), current_value(state, params, live))
+    owner = p.owner[live]
+    sells = np.zeros(a.n, dtype=bool)
+    sells[owner] = True
+    sellers = np.flatnonzero(sells)  # no sort: np.unique cost a tenth of the stage when small
     at = np.full(a.n, len(sellers))
     at[sellers] = np.arange(len(sellers))
+    held = np.zeros((len(sellers) + 1, params.fields))
+    np.add.at(held, (at[owner], p.field[live]), current_value(state, params, live))
     return SalesShares(at, held / np.maximum(held.sum(axis=0), 1e-12))
 
 
