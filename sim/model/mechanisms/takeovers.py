@@ -103,9 +103,7 @@ def sales_shares(state: State, params: Scenario) -> SalesShares:
     n = p.n
     live = np.flatnonzero((p.launch[:n] <= state.t) & (state.t < p.end[:n]))
     owner = p.owner[live]
-    sells = np.zeros(a.n, dtype=bool)
-    sells[owner] = True
-    sellers = np.flatnonzero(sells)  # no sort: np.unique cost a tenth of the stage when small
+    sellers = np.flatnonzero(state.marks(owner))  # np.unique's sort: a tenth of the stage
     at = np.full(a.n, len(sellers))
     at[sellers] = np.arange(len(sellers))
     held = np.zeros((len(sellers) + 1, params.fields))
