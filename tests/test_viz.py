@@ -14,6 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -374,12 +375,26 @@ def wait_for_network(page, old: list[str], timeout: float = 30) -> list[str]:
     raise AssertionError("the network picture did not change")
 
 
-def reset_until(page, shown, tries: int = 3) -> None:
+def type_in(field, text: str) -> Callable[[], None]:
+    """Typing `text` into a text `field` and sending it (Enter), to do again if it was lost."""
+
+    def typed() -> None:
+        field.fill(text)
+        field.press("Enter")
+
+    return typed
+
+
+def reset_until(page, shown, tries: int = 3, typed: Callable[[], None] | None = None) -> None:
     """Press Reset until `shown` is on the page: a slider moved or a field typed in just
-    before may reach the server after the press (the browser sends its value a moment later)."""
+    before may reach the server after the press (the browser sends its value a moment later).
+    A field is typed in again (`typed`) before each press: on a loaded machine the page may
+    redraw the field between the typing and its Enter, and the text is lost."""
     from playwright.sync_api import TimeoutError as NotYet
 
     for _ in range(tries):
+        if typed is not None:
+            typed()
         page.get_by_role("button", name="Reset").click()
         try:
             shown.wait_for(state="attached", timeout=10_000)
@@ -455,9 +470,8 @@ def test_class_demo_page_in_headless_chromium(browser, tmp_path):
         page.screenshot(path=str(tmp_path / "class-demo.png"), full_page=True)
 
         more = page.locator(".v-input", has=page.get_by_text("More settings")).locator("input")
-        more.fill("population.startup.count=-5")
-        more.press("Enter")
-        reset_until(page, page.get_by_text("population.startup.count: got -5; must be >= 0"))
+        refused = page.get_by_text("population.startup.count: got -5; must be >= 0")
+        reset_until(page, refused, typed=type_in(more, "population.startup.count=-5"))
         in_use.get_by_text("Startups: 200", exact=True).wait_for(state="attached")  # not -5
         page.get_by_role("button", name="Step").click()
         page.get_by_text("Month 1 of 120", exact=True).wait_for()  # the server carries on

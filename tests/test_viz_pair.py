@@ -16,6 +16,7 @@ from test_viz import (
     reset_until,
     serve,
     stop,
+    type_in,
     wait_for_new,
 )
 
@@ -271,9 +272,8 @@ def test_side_by_side_page_in_headless_chromium(browser, tmp_path):
         page.get_by_text("Month 0 of 120", exact=True).wait_for()
 
         value = page.locator(".v-input", has=page.get_by_text("Its value in the second run"))
-        value.locator("input").fill("0.3")
-        value.locator("input").press("Enter")
-        reset_until(page, page.get_by_text("IP strength (patented flow blocked): 0.3 — dashed"))
+        dashed = page.get_by_text("IP strength (patented flow blocked): 0.3 — dashed")
+        reset_until(page, dashed, typed=type_in(value.locator("input"), "0.3"))
         assert len(images(page)) == 3 and server.poll() is None
     finally:
         stop(server)
