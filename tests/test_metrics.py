@@ -40,6 +40,11 @@ def researchers(knowledge: np.ndarray) -> State:
     return state
 
 
+def diversity(knowledge: np.ndarray) -> float:
+    """The knowledge diversity of researchers with these knowledge rows."""
+    return measures.knowledge_diversity(measures.researcher_knowledge(researchers(knowledge)))
+
+
 def net(edges: list[tuple[int, int]], n: int) -> measures.Network:
     x, y = np.array(edges).T
     return measures.Network(Neighbours.of(n, x, y), n)
@@ -49,15 +54,13 @@ def net(edges: list[tuple[int, int]], n: int) -> measures.Network:
 
 
 def test_knowledge_diversity_is_the_mean_cognitive_distance_of_pairs():
-    assert measures.knowledge_diversity(researchers(np.tile([0.2, 0.4, 0.0], (5, 1)))) == (
-        pytest.approx(0.0, abs=1e-12)
-    )
-    assert measures.knowledge_diversity(researchers(np.eye(4))) == pytest.approx(1.0)
+    assert diversity(np.tile([0.2, 0.4, 0.0], (5, 1))) == pytest.approx(0.0, abs=1e-12)
+    assert diversity(np.eye(4)) == pytest.approx(1.0)
     k = np.random.default_rng(0).random((30, 6)) ** 3
     unit = k / np.linalg.norm(k, axis=1, keepdims=True)
     cos = unit @ unit.T
     brute = 1 - cos[~np.eye(30, dtype=bool)].mean()
-    assert measures.knowledge_diversity(researchers(k)) == pytest.approx(brute)
+    assert diversity(k) == pytest.approx(brute)
 
 
 def test_degree_heterogeneity_of_a_star_and_a_ring():
@@ -67,6 +70,15 @@ def test_degree_heterogeneity_of_a_star_and_a_ring():
     ring = net([(i, (i + 1) % 10) for i in range(10)], 10)
     assert measures.degree_max_mean(ring) == 1.0 and measures.degree_gini(ring) == 0.0
     assert measures.degree_max_mean(net([(0, 1)], 2)) == 1.0
+
+
+def test_the_largest_component_counts_every_actor_of_the_network():
+    # a path of 3 and a pair among 8 actors, the other 3 without ties
+    assert measures.largest_component_share(net([(7, 2), (2, 4), (0, 6)], 8)) == 3 / 8
+    lonely = measures.Network(Neighbours.of(4, np.array([], int), np.array([], int)), 4)
+    assert measures.largest_component_share(lonely) == 1 / 4  # each actor alone
+    empty = measures.Network(Neighbours.of(0, np.array([], int), np.array([], int)), 0)
+    assert measures.largest_component_share(empty) == 0.0
 
 
 def test_clustering_vs_random_is_one_for_a_random_graph_and_high_for_a_lattice():

@@ -7,7 +7,6 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..schema import Scenario
@@ -25,11 +24,6 @@ class Network:
 
     index: Neighbours
     n: int
-
-    @property
-    def graph(self) -> sp.csr_matrix:
-        """The symmetric 0/1 adjacency."""
-        return self.index.adjacency
 
     @property
     def degree(self) -> np.ndarray:
@@ -50,16 +44,21 @@ class Network:
         return float(local.sum() / self.n)
 
 
-def mean_knowledge(state: State) -> float:
-    """Mean knowledge level over all fields of all living researchers."""
-    rows = state.rows(RESEARCHERS)
-    return float(state.actors.knowledge[rows].mean()) if len(rows) else 0.0
+def researcher_knowledge(state: State) -> np.ndarray:
+    """The knowledge of the living researchers, a row each: a copy the two knowledge metrics
+    share (at a million actors it took as long as either metric's own sums)."""
+    return state.actors.knowledge[state.rows(RESEARCHERS)]
 
 
-def knowledge_diversity(state: State) -> float:
+def mean_knowledge(k: np.ndarray) -> float:
+    """Mean knowledge level over all fields of all living researchers (their knowledge `k`)."""
+    return float(k.mean()) if len(k) else 0.0
+
+
+def knowledge_diversity(k: np.ndarray) -> float:
     """Mean cognitive distance `1 - cos(K_i, K_j)` over pairs of living researchers with any
-    knowledge: 0 when all know the same mix of fields, near 1 when each knows other fields."""
-    k = state.actors.knowledge[state.rows(RESEARCHERS)]
+    knowledge (`k`, a row each): 0 when all know the same mix of fields, near 1 when each
+    knows other fields."""
     norm = np.sqrt(np.einsum("ij,ij->i", k, k))
     n = int(np.count_nonzero(norm))
     if n < 2:
@@ -102,11 +101,15 @@ def clustering(net: Network) -> float:
 
 
 def largest_component_share(net: Network) -> float:
-    """Share of the network's actors in the largest connected component (rows outside the
-    network are isolated, so they never make the largest component larger than 1)."""
+    """Share of the network's actors in the largest connected component. The components are
+    found among the rows with a tie (a third of them at a million actors): any other row is a
+    component of one, the largest only when there is no tie."""
     if net.n == 0:
         return 0.0
-    _, labels = connected_components(net.graph, directed=False)
+    tied = net.index.tied_adjacency
+    if tied.shape[0] == 0:
+        return 1 / net.n
+    _, labels = connected_components(tied, directed=False)
     return float(np.bincount(labels).max() / net.n)
 
 

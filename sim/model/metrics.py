@@ -54,6 +54,11 @@ class Month:
     network: measures.Network
 
     @cached_property
+    def knowledge(self) -> np.ndarray:
+        """The living researchers' knowledge, which two metrics share."""
+        return measures.researcher_knowledge(self.state)
+
+    @cached_property
     def concentration(self) -> measures.Concentration:
         """Each field's concentration of sales, which three metrics share."""
         return measures.field_concentration(self.state)
@@ -96,10 +101,11 @@ REGISTRY: tuple[Metric, ...] = (
          panel="patents and products / month"),
     flow("products_launched", "products launched", contract=True, headline=True,
          panel="patents and products / month"),
-    level("mean_knowledge", "knowledge (mean level)", lambda m: measures.mean_knowledge(m.state),
-          contract=True, headline=True, panel=KNOWLEDGE),
+    level("mean_knowledge", "knowledge (mean level)",
+          lambda m: measures.mean_knowledge(m.knowledge), contract=True, headline=True,
+          panel=KNOWLEDGE),
     level("knowledge_diversity", "knowledge diversity (cognitive distance)",
-          lambda m: measures.knowledge_diversity(m.state), contract=True, panel=KNOWLEDGE),
+          lambda m: measures.knowledge_diversity(m.knowledge), contract=True, panel=KNOWLEDGE),
     flow("startups_founded", "startups founded", contract=True, panel=STARTUPS),
     flow("startups_failed", "startup failures", contract=True, headline=True, panel=STARTUPS),
     flow("startups_acquired", "startups acquired", contract=True, panel=STARTUPS),

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 TABLE_PAIRS = 1 << 21  # up to this many pairs of tied rows, `find` reads a table of all (8 MB)
+SORTED_SEARCH = 1 << 17  # from this many keys (1 MB), `find` sorts what it searches for
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class Neighbours:
     @cached_property
     def start(self) -> np.ndarray:
         """Where each actor row's partners begin (n + 1 entries, CSR's indptr)."""
-        return np.searchsorted(self.keys, np.arange(self.n + 1) * self.n)
+        # counted, not searched: a binary search per row was 12x slower at a million rows
+        return np.concatenate(([0], np.cumsum(np.bincount(self.owner, minlength=self.n))))
 
     @cached_property
     def degree(self) -> np.ndarray:
@@ -59,6 +61,14 @@ class Neighbours:
         """The symmetric 0/1 adjacency (canonical CSR, sorted indices); treat as read-only."""
         shape = (self.n, self.n)
         return sp.csr_matrix((np.ones(2 * self.m), self.partner, self.start), shape=shape)
+
+    @cached_property
+    def tied_adjacency(self) -> sp.csr_matrix:
+        """The adjacency among the rows with a tie only, each by its number among them."""
+        compact, side = self._compact
+        start = np.concatenate(([0], np.cumsum(self.degree[self.degree > 0])))
+        shape = (side - 1, side - 1)
+        return sp.csr_matrix((np.ones(2 * self.m), compact[self.partner], start), shape=shape)
 
     @cached_property
     def _compact(self) -> tuple[np.ndarray, int]:
@@ -85,8 +95,18 @@ class Neighbours:
         wanted = x * self.n + y
         if self.m == 0:
             return np.full(len(wanted), -1)
-        pos = np.minimum(np.searchsorted(self.keys, wanted), 2 * self.m - 1)
+        pos = np.minimum(self._search(wanted), 2 * self.m - 1)
         return np.where(self.keys[pos] == wanted, pos, -1)
+
+    def _search(self, wanted: np.ndarray) -> np.ndarray:
+        """Where each of `wanted` would go among the keys. Past the cache's size, searching
+        in order is faster, the sort included (x1.4-2): each search starts near the last."""
+        if len(self.keys) < SORTED_SEARCH:
+            return np.searchsorted(self.keys, wanted)
+        order = np.argsort(wanted)
+        found = np.empty(len(wanted), dtype=np.int64)
+        found[order] = np.searchsorted(self.keys, wanted[order])
+        return found
 
     def tie(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per pair: k for the tie from x to y read a->b, m + k read b->a (m ties), or -1."""
