@@ -266,10 +266,11 @@ class State(Ledger):
         marked[rows] = True
         return marked
 
-    def absorptive(self, rows: np.ndarray, kp) -> np.ndarray:
+    def absorptive(self, rows: np.ndarray, kp, known: np.ndarray | None = None) -> np.ndarray:
         """Absorptive capacity in [0, 1) (Cohen & Levinthal 1990): grows with the receiver's
-        mean knowledge and with its own R&D effort (`kp`: the scenario's knowledge section)."""
-        m = self.actors.knowledge[rows].mean(axis=1)
+        mean knowledge and with its own R&D effort (`kp`: the scenario's knowledge section;
+        `known`: the rows' knowledge, where the caller has gathered it already)."""
+        m = (self.actors.knowledge[rows] if known is None else known).mean(axis=1)
         effort = self.learning_effort(rows, kp.learning_half)
         floor = kp.unfunded_absorption
         return m / (m + kp.absorptive_half) * (floor + (1 - floor) * effort)

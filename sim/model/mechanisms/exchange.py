@@ -13,9 +13,16 @@ from ..state import State
 
 
 def _inflow(
-    state: State, params: Scenario, dst: np.ndarray, src: np.ndarray, trust: np.ndarray
+    state: State,
+    params: Scenario,
+    dst: np.ndarray,
+    src: np.ndarray,
+    trust: np.ndarray,
+    gap: np.ndarray,
+    known: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Knowledge `dst` absorbs from `src`, and whether it licenses src's patents to do so.
+    """Knowledge `dst` absorbs from `src`, and whether it licenses src's patents to do so
+    (`gap`: K_src - K_dst, used in place; `known`: K_dst).
 
     K_dst += beta * trust * absorptive_dst * focus_dst * max(0, K_src - K_dst), focus being 1
     on dst's IH and off_focus_absorption elsewhere; patented fields of src
@@ -23,14 +30,13 @@ def _inflow(
     """
     a = state.actors
     kp, ip = params.knowledge, params.ip
-    gap = a.knowledge[src] - a.knowledge[dst]
     np.maximum(gap, 0, out=gap)
     blocked = a.patent_expiry[src] > state.t
     ih = a.ih[dst]
     wanted = (gap * (blocked & ih)).sum(axis=1)
     # license when the blocked knowledge on the IH is worth more a month than the fee
     licensed = (wanted * kp.value_scale > ip.licensing_fee) & (a.capital[dst] > ip.licensing_fee)
-    rate = kp.exchange_rate * trust * state.absorptive(dst, kp)
+    rate = kp.exchange_rate * trust * state.absorptive(dst, kp, known)
     flow = rate[:, None] * gap  # in place from here on: these arrays are ties x fields
     flow *= np.where(blocked & ~licensed[:, None], 1.0 - ip.ip_strength, 1.0)  # x * 1.0 is x
     flow *= np.where(ih, 1.0, kp.off_focus_absorption)
@@ -38,15 +44,29 @@ def _inflow(
 
 
 def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> None:
-    """Both partners of every tie learn from each other at the same time."""
+    """Both partners of every tie learn from each other at the same time. The ties are read
+    a->b (rows 0..m-1 of the inflows), then b->a (rows m..2m-1), a block of ties at a time:
+    the two readings share the knowledge gathered, and the temporaries stay in cache."""
     t = state.ties
     m = t.n
     if m == 0:
         return
     a, b = t.a[:m], t.b[:m]
-    dst, src = np.r_[a, b], np.r_[b, a]  # every tie read both ways
-    into, licensed = _inflow(state, params, dst, src, np.r_[t.eff_ab[:m], t.eff_ba[:m]])
     k = state.actors.knowledge
+    into, licensed = np.empty((2 * m, state.fields)), np.empty(2 * m, dtype=bool)
+    for ties in row_blocks(m, state.fields):
+        back = slice(m + ties.start, m + ties.stop)  # the same ties read b->a
+        ka, kb = k[a[ties]], k[b[ties]]
+        ahead = kb - ka  # what b knows beyond a
+        # 0 - x is the x - y of y - x bit for bit, +0 included: the gap read the other way
+        behind = np.subtract(0.0, ahead)
+        into[ties], licensed[ties] = _inflow(
+            state, params, a[ties], b[ties], t.eff_ab[ties], ahead, ka
+        )
+        into[back], licensed[back] = _inflow(
+            state, params, b[ties], a[ties], t.eff_ba[ties], behind, kb
+        )
+    dst, src = np.r_[a, b], np.r_[b, a]  # every tie read both ways, as the inflows' rows
     n = state.actors.n
     k[:n] += sum_into(dst, into, n)  # every row's inflow from all its ties
     np.minimum(k, 1.0, out=k)
