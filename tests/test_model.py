@@ -34,6 +34,26 @@ def test_same_seed_same_results_bit_for_bit():
     pd.testing.assert_frame_equal(first, again, check_exact=True)
 
 
+def test_the_model_steps_on_one_blas_thread(monkeypatch):
+    """BLAS runs one thread during a step (a threaded sum has another order) and as many as
+    before after it."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sim.model.mechanisms import governance
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen, spent = [], governance.public_money
+    monkeypatch.setattr(
+        governance, "public_money", lambda *a: seen.append(blas_threads()) or spent(*a)
+    )
+    model = EcosystemModel(small(steps=2), seed=1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        model.step()
+        assert seen == [{1}] and blas_threads() == {2}
+
+
 def test_other_seed_other_results():
     _, first = run_scenario(small(), seed=11)
     _, other = run_scenario(small(), seed=12)

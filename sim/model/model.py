@@ -34,6 +34,7 @@ from .mechanisms import (
 from .metrics import Tally
 from .records import NoRecords, Recorder, Records
 from .state import State
+from .threads import one_blas_thread
 
 
 class EcosystemModel(mesa.Model):
@@ -72,6 +73,7 @@ class EcosystemModel(mesa.Model):
         model._series = {name: list(values) for name, values in start.series.items()}
         return model
 
+    @one_blas_thread
     def step(self) -> None:
         """One month, in the order of the reference design. Every stage adds to this month's
         `tally` and reports to the records; what a stage hands a later one is named here."""
