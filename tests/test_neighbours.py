@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.model import neighbours
+from sim.model import arrays, neighbours
 from sim.model.neighbours import Neighbours
 
 
@@ -57,11 +57,11 @@ def test_every_lookup_path_finds_every_directed_tie_and_nothing_else(net, data):
     saved, neighbours.TABLE_PAIRS = neighbours.TABLE_PAIRS, 0
     try:
         search = Neighbours.of(n, a, b).tie(x, y)
-        neighbours.SORTED_SEARCH, kept = 0, neighbours.SORTED_SEARCH  # as on large networks
+        arrays.SORTED_SEARCH, kept = 0, arrays.SORTED_SEARCH  # as on large networks
         try:
             in_order = Neighbours.of(n, a, b).tie(x, y)
         finally:
-            neighbours.SORTED_SEARCH = kept
+            arrays.SORTED_SEARCH = kept
     finally:
         neighbours.TABLE_PAIRS = saved
     assert np.array_equal(table, want)

@@ -10,8 +10,9 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from .arrays import search_sorted
+
 TABLE_PAIRS = 1 << 21  # up to this many pairs of tied rows, `find` reads a table of all (8 MB)
-SORTED_SEARCH = 1 << 17  # from this many keys (1 MB), `find` sorts what it searches for
 
 
 @dataclass(frozen=True)
@@ -95,18 +96,8 @@ class Neighbours:
         wanted = x * self.n + y
         if self.m == 0:
             return np.full(len(wanted), -1)
-        pos = np.minimum(self._search(wanted), 2 * self.m - 1)
+        pos = np.minimum(search_sorted(self.keys, wanted), 2 * self.m - 1)
         return np.where(self.keys[pos] == wanted, pos, -1)
-
-    def _search(self, wanted: np.ndarray) -> np.ndarray:
-        """Where each of `wanted` would go among the keys. Past the cache's size, searching
-        in order is faster, the sort included (x1.4-2): each search starts near the last."""
-        if len(self.keys) < SORTED_SEARCH:
-            return np.searchsorted(self.keys, wanted)
-        order = np.argsort(wanted)
-        found = np.empty(len(wanted), dtype=np.int64)
-        found[order] = np.searchsorted(self.keys, wanted[order])
-        return found
 
     def tie(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per pair: k for the tie from x to y read a->b, m + k read b->a (m ties), or -1."""

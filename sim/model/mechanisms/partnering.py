@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, Kind, Strategy
-from ..arrays import mean_over, rank_within
+from ..arrays import mean_over, rank_within, search_sorted
 from ..metrics import Tally
 from ..neighbours import Neighbours
 from ..records import Records
@@ -92,7 +92,11 @@ def random_neighbour(nb: Neighbours, rows: np.ndarray, rng: np.random.Generator)
 def cognitive_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Nooteboom's cognitive distance d = 1 - cos(K_i, K_j), in [0, 1]."""
     k = state.actors.knowledge
-    ki, kj = k[i], k[j]
+    return distance(k[i], k[j])
+
+
+def distance(ki: np.ndarray, kj: np.ndarray) -> np.ndarray:
+    """The cognitive distance of knowledge rows `ki` and `kj`, pair by pair."""
     norm = np.linalg.norm(ki, axis=1) * np.linalg.norm(kj, axis=1)
     return 1.0 - np.einsum("ij,ij->i", ki, kj) / np.where(norm > 0, norm, 1.0)
 
@@ -132,7 +136,7 @@ def draw_visible(
     """`count` members of `pool` drawn with probability proportional to partners + 1, the
     linear preferential attachment of Barabasi & Albert (1999)."""
     weight = np.cumsum(deg[pool] + 1.0)
-    return pool[np.searchsorted(weight, rng.random(count) * weight[-1], side="right")]
+    return pool[search_sorted(weight, rng.random(count) * weight[-1], side="right")]
 
 
 def attractiveness(
@@ -151,9 +155,10 @@ def attractiveness(
     w_t * expected trust + w_c * complementarity + w_v * visibility_j + w_r * reputation_j.
     """
     p, a = params.partnering, state.actors
-    d = cognitive_distance(state, i, j)
+    ki, kj = a.knowledge[i], a.knowledge[j]  # gathered once for the distance and the gain
+    d = distance(ki, kj)
     ih = a.ih[i]
-    gain = np.clip(a.knowledge[j] - a.knowledge[i], 0, None) * ih
+    gain = np.clip(kj - ki, 0, None) * ih
     comp = mean_over(ih, gain)
     novelty = ((a.kind[i] != a.kind[j]) + ~np.asarray(via_partner)) / 2
     for_innovation = p.w_distance * 4 * d * (1 - d) + p.w_diversity * novelty
