@@ -34,24 +34,35 @@ def test_same_seed_same_results_bit_for_bit():
     pd.testing.assert_frame_equal(first, again, check_exact=True)
 
 
-def test_the_model_steps_on_one_blas_thread(monkeypatch):
-    """BLAS runs one thread during a step (a threaded sum has another order) and as many as
-    before after it."""
+def test_the_model_steps_on_one_blas_thread_with_few_collections(monkeypatch):
+    """During a step BLAS runs one thread (a threaded sum has another order) and the garbage
+    collector passes over young objects every YOUNG allocations; after it, as before."""
+    import gc
+
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from sim.model.mechanisms import governance
+    from sim.model.runtime import YOUNG
 
     def blas_threads() -> set[int]:
         return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
     seen, spent = [], governance.public_money
     monkeypatch.setattr(
-        governance, "public_money", lambda *a: seen.append(blas_threads()) or spent(*a)
+        governance,
+        "public_money",
+        lambda *a: seen.append((blas_threads(), gc.get_threshold()[0])) or spent(*a),
     )
     model = EcosystemModel(small(steps=2), seed=1)
+    saved = gc.get_threshold()
     with threadpool_limits(limits=2, user_api="blas"):
-        model.step()
-        assert seen == [{1}] and blas_threads() == {2}
+        try:
+            gc.set_threshold(700, *saved[1:])
+            model.step()
+            assert seen == [({1}, YOUNG)] and blas_threads() == {2}
+            assert gc.get_threshold()[0] == 700
+        finally:
+            gc.set_threshold(*saved)
 
 
 def test_other_seed_other_results():

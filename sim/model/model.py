@@ -33,8 +33,8 @@ from .mechanisms import (
 )
 from .metrics import Tally
 from .records import NoRecords, Recorder, Records
+from .runtime import stepping
 from .state import State
-from .threads import one_blas_thread
 
 
 class EcosystemModel(mesa.Model):
@@ -73,7 +73,7 @@ class EcosystemModel(mesa.Model):
         model._series = {name: list(values) for name, values in start.series.items()}
         return model
 
-    @one_blas_thread
+    @stepping
     def step(self) -> None:
         """One month, in the order of the reference design. Every stage adds to this month's
         `tally` and reports to the records; what a stage hands a later one is named here."""
