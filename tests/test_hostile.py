@@ -267,6 +267,17 @@ def test_a_huge_file_is_refused_unread(tmp_path):
     assert line == f"{path}: too large: more than 1 MB; a scenario file has a few kB"
 
 
+def test_the_refusal_names_the_kind_of_file_in_words():
+    from sim.config import ScenarioError
+    from sim.config.files import read_mapping
+
+    with pytest.raises(ScenarioError) as refused:
+        read_mapping("/dev/zero", "experiment")
+    assert refused.value.messages == [
+        "/dev/zero: too large: more than 1 MB; an experiment file has a few kB"
+    ]
+
+
 # --- 7. one line for a bad parent ------------------------------------------------------------
 
 

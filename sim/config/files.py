@@ -147,6 +147,8 @@ def read_mapping(shown: str, what: str = "scenario") -> dict[str, Any]:
     def fail(text: str) -> ScenarioError:
         return ScenarioError([f"{shown}: {text}"])
 
+    a_file = f"{'an' if what[0] in 'aeiou' else 'a'} {what} file"  # an experiment file
+
     try:
         with open(shown, "rb") as file:
             raw = file.read(MOST_BYTES + 1)  # no more: the size of /dev/zero is 0
@@ -154,13 +156,13 @@ def read_mapping(shown: str, what: str = "scenario") -> dict[str, Any]:
     except FileNotFoundError:
         raise fail("no such file") from None
     except IsADirectoryError:
-        raise fail(f"is a directory, not a {what} file") from None
+        raise fail(f"is a directory, not {a_file}") from None
     except UnicodeDecodeError:
         raise fail("not UTF-8 text") from None
     except OSError as err:
         raise fail(f"cannot read: {err.strerror}") from None
     if len(raw) > MOST_BYTES:
-        raise fail(f"too large: more than {MOST_BYTES // 1_000_000} MB; a {what} file has a few kB")
+        raise fail(f"too large: more than {MOST_BYTES // 1_000_000} MB; {a_file} has a few kB")
     try:
         data = parse(text)
     except yaml.YAMLError as err:
