@@ -98,6 +98,7 @@ def main(args: argparse.Namespace) -> int:
     from ..calibration.spec import check_against, load_calibration
     from ..calibration.targets import load_targets, steps_problem
     from ..config import ScenarioError
+    from ..experiment import workers
     from ..experiment.backends import check_backend
     from ..experiment.spec import require_kind
     from ..scenario import check_memory, load_scenario
@@ -122,6 +123,7 @@ def main(args: argparse.Namespace) -> int:
     out = output_folder(args.out, settings.name)
     if not writable(out):
         return 2
+    workers.start(settings.backend.kind, jobs)  # local workers fork from a server with the model
     files = {"scenario": args.scenario, "targets": args.targets}
     problem = smc.Problem(scenario, targets, settings, files | {"config": args.config or ""})
     bar = _bar(problem, out, args.quiet)

@@ -84,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
     """Run (or continue) the study, print its Pareto front and where the outputs went."""
     # function-level: optuna, the model and pandas, which `--help` does not need
     from ..config import ScenarioError
-    from ..experiment import load_experiment
+    from ..experiment import load_experiment, workers
     from ..experiment.backends import check_backend
     from ..experiment.spec import require_kind
     from ..optimization import study
@@ -116,6 +116,7 @@ def main(args: argparse.Namespace) -> int:
     check_backend(exp.backend)  # before anything is written
     if not writable(out):
         return 2
+    workers.start(exp.backend.kind, jobs)  # local workers fork from a server with the model
     bar = _bar(args.quiet)
     try:
         done = study.run(
