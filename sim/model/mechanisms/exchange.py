@@ -19,10 +19,10 @@ def _inflow(
     src: np.ndarray,
     trust: np.ndarray,
     gap: np.ndarray,
-    known: np.ndarray,
+    known: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Knowledge `dst` absorbs from `src`, and whether it licenses src's patents to do so
-    (`gap`: K_src - K_dst, used in place; `known`: K_dst).
+    (`gap`: K_src - K_dst, used in place; `known`: K_dst, if gathered already).
 
     K_dst += beta * trust * absorptive_dst * focus_dst * max(0, K_src - K_dst), focus being 1
     on dst's IH and off_focus_absorption elsewhere; patented fields of src
@@ -44,29 +44,30 @@ def _inflow(
 
 
 def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> None:
-    """Both partners of every tie learn from each other at the same time. The ties are read
-    a->b (rows 0..m-1 of the inflows), then b->a (rows m..2m-1), a block of ties at a time:
-    the two readings share the knowledge gathered, and the temporaries stay in cache."""
+    """Both partners of every tie learn from each other at the same time. The inflows' rows
+    are the ties read a->b (0..m-1), then b->a (m..2m-1). Past one block, they are worked out
+    a block of ties at a time, both readings at once: these share the knowledge gathered,
+    and the temporaries stay in cache (at 100,000 actors a fifth faster, at a million a
+    quarter)."""
     t = state.ties
     m = t.n
     if m == 0:
         return
     a, b = t.a[:m], t.b[:m]
+    dst, src = np.concatenate([a, b]), np.concatenate([b, a])  # every tie read both ways
+    trust = np.concatenate([t.eff_ab[:m], t.eff_ba[:m]])
     k = state.actors.knowledge
-    into, licensed = np.empty((2 * m, state.fields)), np.empty(2 * m, dtype=bool)
-    for ties in row_blocks(m, state.fields):
-        back = slice(m + ties.start, m + ties.stop)  # the same ties read b->a
-        ka, kb = k[a[ties]], k[b[ties]]
-        ahead = kb - ka  # what b knows beyond a
-        # 0 - x is the x - y of y - x bit for bit, +0 included: the gap read the other way
-        behind = np.subtract(0.0, ahead)
-        into[ties], licensed[ties] = _inflow(
-            state, params, a[ties], b[ties], t.eff_ab[ties], ahead, ka
-        )
-        into[back], licensed[back] = _inflow(
-            state, params, b[ties], a[ties], t.eff_ba[ties], behind, kb
-        )
-    dst, src = np.r_[a, b], np.r_[b, a]  # every tie read both ways, as the inflows' rows
+    blocks = list(row_blocks(m, state.fields))
+    if len(blocks) == 1:  # a few thousand ties: gathering each reading was faster, by a fifth
+        into, licensed = _inflow(state, params, dst, src, trust, k[src] - k[dst])
+    else:
+        into, licensed = np.empty((2 * m, state.fields)), np.empty(2 * m, dtype=bool)
+        for ties in blocks:
+            rows = np.r_[ties, m + ties.start : m + ties.stop]  # a->b, then the same ties b->a
+            gap, known = _gaps(state, a[ties], b[ties])
+            into[rows], licensed[rows] = _inflow(
+                state, params, dst[rows], src[rows], trust[rows], gap, known
+            )
     n = state.actors.n
     k[:n] += sum_into(dst, into, n)  # every row's inflow from all its ties
     np.minimum(k, 1.0, out=k)
@@ -76,6 +77,16 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
     state.transfer(payers, payees, np.full(len(payers), fee))
     tally.licences += len(payers)
     records.licences(state, payees)
+
+
+def _gaps(state: State, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """K_b - K_a, then K_a - K_b, and the receivers' knowledge K_a then K_b: ties a-b read
+    both ways, from one gather of each end."""
+    k = state.actors.knowledge
+    ka, kb = k[a], k[b]
+    ahead = kb - ka  # what b knows beyond a
+    # 0 - x is the x - y of y - x bit for bit, +0 included: the gap read the other way
+    return np.concatenate([ahead, np.subtract(0.0, ahead)]), np.concatenate([ka, kb])
 
 
 def opportunism(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> None:
