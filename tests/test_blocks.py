@@ -1,6 +1,7 @@
 """Element-wise work done block by block (arrays.row_blocks) gives the same numbers as in one
 block: the blocks are of rows, and every row's numbers are computed as they were. The two
-ways arrays.sum_into sums (one bincount, a sparse product) agree bit for bit."""
+ways arrays.sum_into sums (one bincount, a sparse product) agree bit for bit, and so do the
+other paths taken only at scale (sorted searches, the common field from the pairs' table)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from sim import load_scenario
 from sim.model import arrays
+from sim.model.mechanisms import partnerships
 from sim.model.model import EcosystemModel
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
@@ -48,6 +50,8 @@ def test_small_blocks_give_the_numbers_of_one_block(monkeypatch, rows_per_block)
     fields = whole.state.fields
     monkeypatch.setattr(arrays, "BLOCK_CELLS", rows_per_block * fields)
     monkeypatch.setattr(arrays, "GATHER_CELLS", 0)  # every sum_into a sparse product
+    monkeypatch.setattr(arrays, "SORTED_SEARCH", 0)  # every search_sorted sorts its needles
+    monkeypatch.setattr(partnerships, "TABLE_CELLS", 0)  # common fields from the pairs' table
     assert len(list(arrays.row_blocks(100, fields))) == -(-100 // rows_per_block)
     blocked = _run(24)
     a, b = whole.state.actors, blocked.state.actors

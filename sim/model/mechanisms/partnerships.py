@@ -23,6 +23,8 @@ _RESEARCHER = np.zeros(len(Kind) + 1, dtype=bool)  # index -1: no kind
 _RESEARCHER[list(RESEARCHERS)] = True
 _FIRM = np.zeros(len(Kind) + 1, dtype=bool)
 _FIRM[list(FIRMS)] = True
+# up to this many actor x field cells (512 KB), common_field sums a table of every actor
+TABLE_CELLS = 1 << 16
 
 
 def _terms(params: Scenario) -> tuple:
@@ -51,18 +53,20 @@ def lack(state: State, params: Scenario, x: np.ndarray, y: np.ndarray) -> np.nda
 def common_field(state: State, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: the field where both have products (launched or pending) with the most value
     together, and whether there is one."""
-    p, fields = state.products, state.fields
-    # the values held are summed for the pairs' actors only, each the same products in the
-    # same order as over every actor (that table was 138 MB at a million actors)
-    rows, pair_of = np.unique(np.r_[x, y], return_inverse=True)
-    number = np.full(state.actors.n, -1)
-    number[rows] = np.arange(len(rows))
-    theirs = number[p.owner[: p.n]]
-    mine = theirs >= 0
-    key = theirs[mine] * fields + p.field[: p.n][mine]
-    held = np.bincount(key, p.value[: p.n][mine], minlength=len(rows) * fields)
-    held = held.reshape(len(rows), fields)
-    hx, hy = held[pair_of[: len(x)]], held[pair_of[len(x) :]]
+    p, n, fields = state.products, state.actors.n, state.fields
+    owner, field, value = p.owner[: p.n], p.field[: p.n], p.value[: p.n]
+    if n * fields <= TABLE_CELLS:  # a row of the table of values held for every actor
+        rows, at_x, at_y = n, x, y
+    else:  # for the pairs' actors only: each cell the same products in the same order
+        ends = np.concatenate([x, y])
+        slot = np.full(n, -1)
+        slot[ends] = np.arange(len(ends))  # (an actor in two pairs: the last of its numbers)
+        rows, at_x, at_y = len(ends), slot[x], slot[y]
+        theirs = slot[owner]
+        mine = theirs >= 0
+        owner, field, value = theirs[mine], field[mine], value[mine]
+    held = np.bincount(owner * fields + field, value, minlength=rows * fields).reshape(rows, -1)
+    hx, hy = held[at_x], held[at_y]
     both = (hx > 0) & (hy > 0)
     return np.where(both, hx + hy, -1.0).argmax(axis=1), both.any(axis=1)
 
