@@ -58,14 +58,9 @@ class Neighbours:
         return np.diff(self.start)
 
     @cached_property
-    def adjacency(self) -> sp.csr_matrix:
-        """The symmetric 0/1 adjacency (canonical CSR, sorted indices); treat as read-only."""
-        shape = (self.n, self.n)
-        return sp.csr_matrix((np.ones(2 * self.m), self.partner, self.start), shape=shape)
-
-    @cached_property
     def tied_adjacency(self) -> sp.csr_matrix:
-        """The adjacency among the rows with a tie only, each by its number among them."""
+        """The symmetric 0/1 adjacency among the rows with a tie only, each by its number among
+        them (canonical CSR, sorted indices); treat as read-only."""
         compact, side = self._compact
         start = np.concatenate(([0], np.cumsum(self.degree[self.degree > 0])))
         shape = (side - 1, side - 1)
