@@ -105,3 +105,24 @@ def stop(server: subprocess.Popen) -> None:
     """Stop a server that `start` started, and everything it started."""
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
+
+
+class WorkersStarted(Exception):
+    """Where `workers_asked` stops a command: as it starts its local workers."""
+
+
+def workers_asked(monkeypatch, command: Callable[[], object]) -> list[tuple]:
+    """The (backend kind, jobs) that `command` asked the local workers' server for; the
+    command is stopped there, before its first run."""
+    from sim.experiment import workers
+
+    asked: list[tuple] = []
+
+    def start(*how):
+        asked.append(how)
+        raise WorkersStarted
+
+    monkeypatch.setattr(workers, "start", start)
+    with pytest.raises(WorkersStarted):
+        command()
+    return asked

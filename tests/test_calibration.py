@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import workers_asked
 
 from sim.calibration import smc
 from sim.calibration.posterior import SIMULATED
@@ -153,20 +154,9 @@ def test_a_file_of_the_wrong_kind_is_one_line(tmp_path, capsys, targets_file):
 
 def test_local_processes_fork_from_the_server_with_the_model(tmp_path, monkeypatch, targets_file):
     """Before its first generation the command starts the server the local workers fork from."""
-    from sim.experiment import workers
-
-    class Started(Exception):
-        pass
-
-    def start(*how):
-        asked.append(how)
-        raise Started
-
-    asked = []
-    monkeypatch.setattr(workers, "start", start)
-    with pytest.raises(Started):
-        _calibrate(tmp_path / "out", targets_file, "--jobs", "2")
-    assert asked == [("local", 2)] and not (tmp_path / "out" / "posterior.parquet").exists()
+    out = tmp_path / "out"
+    asked = workers_asked(monkeypatch, lambda: _calibrate(out, targets_file, "--jobs", "2"))
+    assert asked == [("local", 2)] and not (out / "posterior.parquet").exists()
 
 
 def test_distance_is_the_weighted_rms_miss_in_tolerances(targets_file):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from support import workers_asked
 from test_clusters import slurm_or_skip
 
 from sim.cli import main
@@ -98,20 +99,9 @@ def reference(tiny, tmp_path_factory) -> Path:
 
 def test_local_processes_fork_from_the_server_with_the_model(tiny, tmp_path, monkeypatch):
     """Before its first trial the command starts the server the local workers fork from."""
-    from sim.experiment import workers
-
-    class Started(Exception):
-        pass
-
-    def start(*how):
-        asked.append(how)
-        raise Started
-
-    asked = []
-    monkeypatch.setattr(workers, "start", start)
-    with pytest.raises(Started):
-        optimize(tiny, tmp_path / "out", "--jobs", "2")
-    assert asked == [("local", 2)] and not (tmp_path / "out" / "trials.csv").exists()
+    out = tmp_path / "out"
+    asked = workers_asked(monkeypatch, lambda: optimize(tiny, out, "--jobs", "2"))
+    assert asked == [("local", 2)] and not (out / "trials.csv").exists()
 
 
 # --- objectives and bad input -----------------------------------------------------------
