@@ -304,6 +304,34 @@ def test_aggregate_has_means_and_t_intervals(two_by_three):
     assert row["ci_high"] == pytest.approx(values.mean() + half)
 
 
+def test_student_t_is_scipy_stats_t_bit_for_bit():
+    from sim.analysis.aggregate import _paired, quantile
+
+    dof = np.r_[np.arange(1.0, 500.0), np.inf, np.nan]
+    assert np.array_equal(quantile(dof), stats.t.ppf(0.975, dof), equal_nan=True)
+    base = pd.Series([3.0, 5.0, 4.0, 8.0])
+    other = pd.Series([4.0, 7.0, 4.5, 9.0])
+    diff = other - base
+    t = diff.mean() / (diff.std() / 2)
+    assert _paired(base, other)["p_value"] == 2 * stats.t.sf(abs(t), 3)
+
+
+def test_a_sweep_does_not_import_scipy_stats(tmp_path):
+    # half a second of a short sweep's parent: only a Latin hypercube design needs it
+    code = f"""
+import sys
+from sim.cli import main
+main(["sweep", "experiments/demo.yaml", "--steps", "1", "--replications", "2", "--jobs", "1",
+      "--out", {str(tmp_path / "out")!r}, "--quiet"])
+print(sorted(m for m in sys.modules if m.startswith("scipy.stats")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
 def test_comparison_is_paired_by_replicate(two_by_three):
     out = two_by_three / "one"
     runs, comp = metrics_of(out), pd.read_csv(out / "comparison.csv")

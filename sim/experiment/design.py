@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ..scenario import field_type
 from .spec import Experiment, LoadedExperiment, Range
@@ -98,6 +97,8 @@ def _sample(problem: dict, exp: Experiment) -> np.ndarray:
 
         matrix = morris.sample(problem, n, num_levels=d.levels, seed=exp.seed)
     else:
+        from scipy.stats import qmc  # here: importing scipy.stats takes half a second
+
         unit = qmc.LatinHypercube(d=problem["num_vars"], seed=exp.seed).random(n)
         bounds = np.array(problem["bounds"])
         matrix = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
