@@ -141,7 +141,7 @@ def test_program_name_is_the_one_typed():
     assert done.returncode == 2 and "ecosim run: error:" in done.stderr
 
 
-def test_run_imports_mesa_before_the_package_s_model_and_plots(tmp_path):
+def test_run_imports_mesa_first_and_no_numba(tmp_path):
     # Mesa's import walks the whole stack (its loggers call inspect.stack): from the short
     # stack at the command's start, with few modules loaded, it is 0.2 s quicker
     code = f"""
@@ -150,13 +150,16 @@ from sim.cli import main
 main(["run", {SMALL!r}, "--steps", "1", "--out", {str(tmp_path / "out")!r}])
 names = list(sys.modules)  # in the order their imports began
 print(json.dumps([names.index(m) for m in ("mesa", "sim.model.runner", "matplotlib")]))
+print(json.dumps("numba" in names))  # the fused loops are for large runs only
 """
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    mesa, runner, plots = json.loads(done.stdout.splitlines()[-1])
+    order, numba = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    mesa, runner, plots = order
     assert mesa < runner and mesa < plots
+    assert not numba, "a small run imported numba"
 
 
 def test_public_api():

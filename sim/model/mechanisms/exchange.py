@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS
-from ..arrays import row_blocks, sum_into
+from ..arrays import large, row_blocks, sum_into
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -45,18 +45,39 @@ def _inflow(
 
 def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """Both partners of every tie learn from each other at the same time. The inflows' rows
-    are the ties read a->b (0..m-1), then b->a (m..2m-1). Past one block, they are worked out
-    a block of ties at a time, both readings at once: these share the knowledge gathered,
-    and the temporaries stay in cache (the stage at 100,000 actors 25 -> 22 ms a month, at a
-    million 335 -> 250 ms)."""
+    are the ties read a->b (0..m-1), then b->a (m..2m-1); in a large model, in one compiled
+    loop (loops.exchange)."""
     t = state.ties
     m = t.n
     if m == 0:
         return
     a, b = t.a[:m], t.b[:m]
     dst, src = np.concatenate([a, b]), np.concatenate([b, a])  # every tie read both ways
+    k, n = state.actors.knowledge, state.actors.n
+    if large(n, state.fields):  # a large model: its learning has imported the loops already
+        licensed = _fused_exchange(state, params)
+    else:
+        inflow, licensed = _inflows(state, params, dst, src)
+        k[:n] += inflow  # every row's inflow from all its ties
+    np.minimum(k, 1.0, out=k)
+
+    fee = params.ip.licensing_fee
+    payers, payees = dst[licensed], src[licensed]
+    state.transfer(payers, payees, np.full(len(payers), fee))
+    tally.licences += len(payers)
+    records.licences(state, payees)
+
+
+def _inflows(
+    state: State, params: Scenario, dst: np.ndarray, src: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every row's inflow from its ties (readings `dst` <- `src`, summed in their order), and
+    which readings license. Past one block of ties, a block at a time, both readings at once:
+    these share the knowledge gathered, and the temporaries stay in cache."""
+    t, k = state.ties, state.actors.knowledge
+    m = t.n
+    a, b = t.a[:m], t.b[:m]
     trust = np.concatenate([t.eff_ab[:m], t.eff_ba[:m]])
-    k = state.actors.knowledge
     blocks = list(row_blocks(m, state.fields))
     if len(blocks) == 1:  # a few thousand ties: gathering each reading was faster, by a fifth
         into, licensed = _inflow(state, params, dst, src, trust, k[src] - k[dst])
@@ -68,15 +89,22 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
             into[rows], licensed[rows] = _inflow(
                 state, params, dst[rows], src[rows], trust[rows], gap, known
             )
-    n = state.actors.n
-    k[:n] += sum_into(dst, into, n)  # every row's inflow from all its ties
-    np.minimum(k, 1.0, out=k)
+    return sum_into(dst, into, state.actors.n), licensed
 
-    fee = params.ip.licensing_fee
-    payers, payees = dst[licensed], src[licensed]
-    state.transfer(payers, payees, np.full(len(payers), fee))
-    tally.licences += len(payers)
-    records.licences(state, payees)
+
+def _fused_exchange(state: State, params: Scenario) -> np.ndarray:
+    """_inflows, added to the knowledge, in one compiled loop over the readings
+    (loops.exchange): the same numbers. Returns which readings license."""
+    from ..loops import exchange as fused  # numba, imported for large work only
+
+    kp, ip, t, a = params.knowledge, params.ip, state.ties, state.actors
+    m = t.n
+    effort = state.learning_effort(np.arange(a.n), kp.learning_half)  # per row, as absorptive's
+    absorption = (kp.exchange_rate, kp.absorptive_half, kp.unfunded_absorption)
+    licensing = (kp.value_scale, ip.licensing_fee, 1.0 - ip.ip_strength, kp.off_focus_absorption)
+    ties = (t.a[:m], t.b[:m], t.eff_ab[:m], t.eff_ba[:m])
+    actors = (effort, a.capital, a.patent_expiry, a.ih)
+    return fused(a.knowledge, *ties, *actors, state.t, absorption, licensing)
 
 
 def _gaps(state: State, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,8 +155,13 @@ def public_pool(state: State, params: Scenario) -> None:
     rows = state.rows(RESEARCHERS)
     k = state.actors.knowledge
     absorb = kp.pool_absorption * state.absorptive(rows, kp)
-    for b in row_blocks(len(rows), state.fields):
-        r = rows[b]
-        gap = np.clip(state.pool - k[r], 0, None)
-        k[r] += absorb[b, None] * gap * state.focus(r, kp.off_focus_absorption)
+    if large(len(rows), state.fields):
+        from ..loops import absorb_pool  # numba, imported for large work only: the same numbers
+
+        absorb_pool(k, rows, state.pool, absorb, state.actors.ih, kp.off_focus_absorption)
+    else:
+        for b in row_blocks(len(rows), state.fields):
+            r = rows[b]
+            gap = np.clip(state.pool - k[r], 0, None)
+            k[r] += absorb[b, None] * gap * state.focus(r, kp.off_focus_absorption)
     state.pool *= 1 - kp.pool_decay

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, RESEARCHERS, Kind
-from ..arrays import mean_over, row_blocks
+from ..arrays import large, mean_over, row_blocks
 from ..flows import Innovations
 from ..metrics import Tally
 from ..state import State
@@ -68,6 +68,24 @@ def _learn(kp, k, ih, radical, effort) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(k, 1.0), quality
 
 
+def learn(state: State, kp, rows: np.ndarray, ih: np.ndarray, radical: np.ndarray) -> np.ndarray:
+    """`_learn` on the knowledge of `rows` in place, a block at a time (or in one fused loop
+    for large work, loops.learn: the same numbers); returns the quality of their knowledge."""
+    a = state.actors
+    effort = state.learning_effort(rows, kp.learning_half)
+    quality = np.empty(len(rows))
+    if large(len(rows), state.fields):
+        from ..loops import learn as fused  # numba, imported for large work only
+
+        gains = (kp.incremental_gain, kp.learning_rate, 1 - kp.forgetting_rate)
+        fused(a.knowledge, rows, ih, radical, effort, *gains, kp.loss_threshold, quality)
+        return quality
+    for b in row_blocks(len(rows), state.fields):
+        r = rows[b]
+        a.knowledge[r], quality[b] = _learn(kp, a.knowledge[r], ih[b], radical[b], effort[b, None])
+    return quality
+
+
 def research(state: State, params: Scenario, rng: np.random.Generator, tally: Tally) -> Innovations:
     """Spend the R&D budget on own research and joint projects; maybe innovate; learn on the
     IH (in proportion to effort) and forget elsewhere. Returns this month's innovations."""
@@ -91,11 +109,7 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     ih[radical] = _swap_one_field(rng, ih[radical])
     a.ih[rows] = ih
 
-    effort = state.learning_effort(rows, kp.learning_half)[:, None]
-    quality = np.empty(len(rows))
-    for b in row_blocks(len(rows), state.fields):
-        r = rows[b]
-        a.knowledge[r], quality[b] = _learn(kp, a.knowledge[r], ih[b], radical[b], effort[b])
+    quality = learn(state, kp, rows, ih, radical)
     shared = solo_money * a.shared_gain[rows]  # sharing partners' data and equipment help
     success = rng.random(len(rows)) < _chance(params, shared, quality)
     value = _values(state, params, rng, quality, ih, radical)

@@ -1,0 +1,194 @@
+"""Fused loops, compiled by numba, for the element-wise stages that dominate a large month:
+each makes one pass over its actors' fields where numpy makes a dozen, and gives numpy's
+numbers bit for bit (the same operations in the same order, sums as numpy's pairwise sum;
+tests/test_loops.py). Imported only for large work (arrays.large: about 65,000 researchers
+of 16 fields and more): below that, importing numba and loading the compiled loops (about
+0.4 s and 100 MB a process) cost more than they save. The stages keep their numpy code for
+smaller work, which is also what the loops are checked against."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# numpy's float semantics (a division by zero gives inf, no exception), compiled once and
+# cached on disk beside this file (or in numba's user cache where that is read-only)
+COMPILE = {"cache": True, "error_model": "numpy"}
+
+
+BLOCK = 128  # numpy's PW_BLOCKSIZE: longer rows are split in two, each summed so
+
+
+@njit(**COMPILE)
+def pairwise_sum(a: np.ndarray, n: int) -> float:
+    """Sum of a[:n] as numpy sums a row: below 8 values in order; up to BLOCK, eight running
+    sums, then their pairs, then what is left over; longer, the sums of two halves (numpy's
+    pairwise_sum)."""
+    if n > BLOCK:
+        half = n // 2
+        half -= half % 8
+        return pairwise_sum(a, half) + pairwise_sum(a[half:], n - half)
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += a[i]
+        return total
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i, whole = 8, n - n % 8
+    while i < whole:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += a[i]
+        i += 1
+    return total
+
+
+@njit(**COMPILE)
+def positive(x: float) -> float:
+    """np.maximum(x, 0) (np.clip(x, 0, None)) of a number that is not NaN."""
+    return x if x >= 0.0 else 0.0
+
+
+@njit(**COMPILE)
+def learn(
+    k: np.ndarray,
+    rows: np.ndarray,
+    ih: np.ndarray,
+    radical: np.ndarray,
+    effort: np.ndarray,
+    gain: float,
+    rate: float,
+    keep: float,
+    threshold: float,
+    quality: np.ndarray,
+) -> None:
+    """research._learn on the knowledge `k` of `rows` in place (ih, radical, effort: per row
+    of `rows`), writing the quality their research combined into `quality`."""
+    fields = k.shape[1]
+    on_ih = np.empty(fields)
+    for i in range(len(rows)):
+        row = rows[i]
+        gained, learnt = gain * effort[i], rate * effort[i]
+        count = 0
+        for j in range(fields):
+            x = k[row, j]
+            if ih[i, j]:
+                if not radical[i]:
+                    x = x + gained * (1 - x)
+                count += 1
+            on_ih[j] = x * (1.0 if ih[i, j] else 0.0)  # numpy's k * ih
+            k[row, j] = x
+        quality[i] = pairwise_sum(on_ih, fields) / max(count, 1)
+        for j in range(fields):
+            x = k[row, j]
+            if ih[i, j]:
+                x = x + learnt * (1 - x)
+            else:
+                x = x * keep
+                if x < threshold:
+                    x = 0.0
+            k[row, j] = min(x, 1.0)
+
+
+@njit(**COMPILE)
+def mean_over(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """arrays.mean_over of `values` (broadcast to the mask's shape) over each row's true
+    entries of `mask`, 0 where none."""
+    n, fields = mask.shape
+    means, on = np.empty(n), np.empty(fields)
+    for i in range(n):
+        count = 0
+        for j in range(fields):
+            on[j] = values[i, j] * (1.0 if mask[i, j] else 0.0)  # numpy's values * mask
+            count += mask[i, j]
+        means[i] = pairwise_sum(on, fields) / max(count, 1)
+    return means
+
+
+@njit(**COMPILE)
+def absorb_pool(
+    k: np.ndarray,
+    rows: np.ndarray,
+    pool: np.ndarray,
+    absorb: np.ndarray,
+    ih: np.ndarray,
+    off_focus: float,
+) -> None:
+    """exchange.public_pool's absorption, in place: each of `rows` gains absorb * max(0,
+    pool - K) * focus (1 on its IH, `off_focus` elsewhere) in every field."""
+    for i in range(len(rows)):
+        row = rows[i]
+        for j in range(k.shape[1]):
+            gap = positive(pool[j] - k[row, j])
+            focus = 1.0 if ih[row, j] else off_focus
+            k[row, j] = k[row, j] + absorb[i] * gap * focus
+
+
+@njit(**COMPILE)
+def exchange(
+    k: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    trust_ab: np.ndarray,
+    trust_ba: np.ndarray,
+    effort: np.ndarray,
+    capital: np.ndarray,
+    expiry: np.ndarray,
+    ih: np.ndarray,
+    t: int,
+    absorption: tuple[float, float, float],
+    licensing: tuple[float, float, float, float],
+) -> np.ndarray:
+    """exchange._inflows over every tie a-b read a->b, then b->a, each row's inflows summed
+    in that order and then added to its knowledge `k` (`effort`, `capital`: per actor row;
+    `absorption`: the exchange rate, the absorptive half and floor; `licensing`: the value
+    scale, the fee, 1 - IP strength and off-focus absorption). Returns which readings
+    license. Only the rows with a tie are summed into and added to, where numpy adds 0.0 to
+    every other row: the same numbers, as knowledge is never -0.0."""
+    rate, half, floor = absorption
+    value_scale, fee, unprotected, off_focus = licensing
+    m, fields = len(a), k.shape[1]
+    dst, src = np.concatenate((a, b)), np.concatenate((b, a))
+    flows, licensed = np.empty((2 * m, fields)), np.empty(2 * m, dtype=np.bool_)
+    gap, blocked, known = np.empty(fields), np.empty(fields), np.empty(fields)
+    for reading in range(2 * m):  # indexing, not row views: a view costs a reference count
+        x, y = dst[reading], src[reading]
+        trust = trust_ab[reading] if reading < m else trust_ba[reading - m]
+        for j in range(fields):
+            gap[j] = positive(k[y, j] - k[x, j])
+            blocked[j] = gap[j] * (1.0 if expiry[y, j] > t and ih[x, j] else 0.0)
+            known[j] = k[x, j]
+        licenses = pairwise_sum(blocked, fields) * value_scale > fee and capital[x] > fee
+        licensed[reading] = licenses
+        mean = pairwise_sum(known, fields) / fields  # state.absorptive's mean knowledge
+        absorptive = mean / (mean + half) * (floor + (1 - floor) * effort[x])
+        flow_rate = rate * trust * absorptive
+        for j in range(fields):
+            flow = flow_rate * gap[j]
+            flow *= unprotected if expiry[y, j] > t and not licenses else 1.0
+            flow *= 1.0 if ih[x, j] else off_focus
+            flows[reading, j] = flow
+    slot = np.full(len(k), -1)  # each receiving row's place among the receivers
+    receivers = np.empty(2 * m, dtype=np.int64)
+    count = 0
+    for x in dst:
+        if slot[x] < 0:
+            slot[x], receivers[count] = count, x
+            count += 1
+    inflow = np.zeros((count, fields))
+    for reading in range(2 * m):
+        for j in range(fields):
+            inflow[slot[dst[reading]], j] += flows[reading, j]
+    for c in range(count):
+        for j in range(fields):
+            k[receivers[c], j] += inflow[c, j]
+    return licensed

@@ -1,0 +1,117 @@
+"""The fused loops (sim/model/loops.py) give the numbers of the numpy code they replace for
+large work, bit for bit: numpy's pairwise row sums, mean_over, each stage on a real state,
+whole runs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import load_scenario
+from sim.model import arrays
+from sim.model.loops import pairwise_sum
+from sim.model.mechanisms import exchange, research
+from sim.model.metrics import Tally
+from sim.model.model import EcosystemModel
+from sim.vocabulary import RESEARCHERS
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+
+
+@pytest.mark.parametrize("width", [0, 1, 2, 7, 8, 9, 15, 16, 17, 64, 127, 128, 129, 300, 1024])
+def test_pairwise_sum_is_numpy_s_row_sum(width):
+    rng = np.random.default_rng(width)
+    # sixteen orders of magnitude: any other order of the additions shows in the last bits
+    rows = rng.normal(size=(40, width)) * 10.0 ** rng.integers(-8, 8, size=(40, width))
+    assert same_bits([pairwise_sum(row, width) for row in rows], rows.sum(axis=-1))
+
+
+def same_bits(a, b) -> bool:
+    """Equal bit for bit (-0.0 is not 0.0 here)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+@pytest.mark.parametrize("shape", [(1, 16), (3000, 16), (500, 7), (200, 130)])
+def test_mean_over_in_the_loop_is_numpy_s(monkeypatch, shape):
+    rng = np.random.default_rng(shape[0])
+    mask = rng.random(shape) < 0.3
+    mask[0] = False  # a row with nothing to average: 0
+    for values in (rng.normal(size=shape), rng.normal(size=shape[1])):  # a row per row, one
+        expected = arrays._mean_over(mask, values)
+        monkeypatch.setattr(arrays, "BLOCK_CELLS", 0)
+        monkeypatch.setattr(arrays, "LARGE", 0)
+        assert same_bits(arrays.mean_over(mask, values), expected)
+        monkeypatch.undo()
+
+
+@pytest.fixture(scope="module")
+def model() -> EcosystemModel:
+    model = EcosystemModel(load_scenario(BASELINE), seed=3)
+    model.run(30)
+    return model
+
+
+def _both_ways(monkeypatch, model, stage):
+    """The state after `stage` run with numpy and with the fused loops, and what it returned."""
+    done = []
+    for large in (arrays.LARGE, 0):
+        monkeypatch.setattr(arrays, "LARGE", large)
+        state = copy.deepcopy(model.state)
+        done.append((state, stage(state)))
+    return done
+
+
+def test_learning_in_the_loop_is_numpy_s(monkeypatch, model):
+    kp, rows = model.params.knowledge, model.state.rows(RESEARCHERS)
+    rng = np.random.default_rng(1)
+    radical = rng.random(len(rows)) < 0.3
+
+    def learn(state):
+        return research.learn(state, kp, rows, state.actors.ih[rows], radical)
+
+    (numpy_state, numpy_quality), (loop_state, loop_quality) = _both_ways(monkeypatch, model, learn)
+    assert same_bits(numpy_quality, loop_quality)
+    assert same_bits(numpy_state.actors.knowledge, loop_state.actors.knowledge)
+    assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
+
+
+def test_the_public_pool_in_the_loop_is_numpy_s(monkeypatch, model):
+    def pool(state):
+        exchange.public_pool(state, model.params)
+
+    (numpy_state, _), (loop_state, _) = _both_ways(monkeypatch, model, pool)
+    assert same_bits(numpy_state.actors.knowledge, loop_state.actors.knowledge)
+    assert same_bits(numpy_state.pool, loop_state.pool)
+    assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
+
+
+def test_exchange_in_the_loop_is_numpy_s(monkeypatch, model):
+    tallies = []
+
+    def exchange_stage(state):
+        tallies.append(Tally())
+        exchange.exchange(state, model.params, tallies[-1], copy.deepcopy(model.recorder))
+
+    (numpy_state, _), (loop_state, _) = _both_ways(monkeypatch, model, exchange_stage)
+    assert same_bits(numpy_state.actors.knowledge, loop_state.actors.knowledge)
+    assert same_bits(numpy_state.actors.capital, loop_state.actors.capital)  # the licences
+    assert tallies[0] == tallies[1]
+    assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
+
+
+def test_a_run_with_the_loops_gives_numpy_s_numbers(monkeypatch):
+    def run():
+        model = EcosystemModel(load_scenario(BASELINE), seed=5)
+        model.run(24)
+        return model
+
+    with_numpy = run()
+    monkeypatch.setattr(arrays, "LARGE", 0)  # every month's learning and pool in the loops,
+    monkeypatch.setattr(arrays, "BLOCK_CELLS", 0)  # and every mean over 2-d masks
+    with_loops = run()
+    assert same_bits(with_numpy.state.actors.knowledge, with_loops.state.actors.knowledge)
+    assert with_numpy.metrics_frame().equals(with_loops.metrics_frame())
