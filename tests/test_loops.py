@@ -1,6 +1,6 @@
 """The fused loops (sim/model/loops.py) give the numbers of the numpy code they replace for
-large work, bit for bit: numpy's pairwise row sums, mean_over, each stage on a real state,
-whole runs."""
+large runs, bit for bit: numpy's pairwise row sums, each stage on a real state, whole
+runs."""
 
 from __future__ import annotations
 
@@ -35,19 +35,6 @@ def same_bits(a, b) -> bool:
     return a.shape == b.shape and np.array_equal(a.view(np.uint64), b.view(np.uint64))
 
 
-@pytest.mark.parametrize("shape", [(1, 16), (3000, 16), (500, 7), (200, 130)])
-def test_mean_over_in_the_loop_is_numpy_s(monkeypatch, shape):
-    rng = np.random.default_rng(shape[0])
-    mask = rng.random(shape) < 0.3
-    mask[0] = False  # a row with nothing to average: 0
-    for values in (rng.normal(size=shape), rng.normal(size=shape[1])):  # a row per row, one
-        expected = arrays._mean_over(mask, values)
-        monkeypatch.setattr(arrays, "BLOCK_CELLS", 0)
-        monkeypatch.setattr(arrays, "LARGE", 0)
-        assert same_bits(arrays.mean_over(mask, values), expected)
-        monkeypatch.undo()
-
-
 @pytest.fixture(scope="module")
 def model() -> EcosystemModel:
     model = EcosystemModel(load_scenario(BASELINE), seed=3)
@@ -66,12 +53,12 @@ def _both_ways(monkeypatch, model, stage):
 
 
 def test_learning_in_the_loop_is_numpy_s(monkeypatch, model):
-    kp, rows = model.params.knowledge, model.state.rows(RESEARCHERS)
+    rows = model.state.rows(RESEARCHERS)
     rng = np.random.default_rng(1)
     radical = rng.random(len(rows)) < 0.3
 
     def learn(state):
-        return research.learn(state, kp, rows, state.actors.ih[rows], radical)
+        return research.learn(state, model.params, rows, state.actors.ih[rows], radical)
 
     (numpy_state, numpy_quality), (loop_state, loop_quality) = _both_ways(monkeypatch, model, learn)
     assert same_bits(numpy_quality, loop_quality)
@@ -110,8 +97,7 @@ def test_a_run_with_the_loops_gives_numpy_s_numbers(monkeypatch):
         return model
 
     with_numpy = run()
-    monkeypatch.setattr(arrays, "LARGE", 0)  # every month's learning and pool in the loops,
-    monkeypatch.setattr(arrays, "BLOCK_CELLS", 0)  # and every mean over 2-d masks
+    monkeypatch.setattr(arrays, "LARGE", 0)  # every month's learning, pool and exchange
     with_loops = run()
     assert same_bits(with_numpy.state.actors.knowledge, with_loops.state.actors.knowledge)
     assert with_numpy.metrics_frame().equals(with_loops.metrics_frame())

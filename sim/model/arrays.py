@@ -15,9 +15,11 @@ GATHER_CELLS = 1 << 16
 BLOCK_CELLS = 1 << 15
 # from this many sorted values (1 MB of them), search_sorted looks for what it is given in order
 SORTED_SEARCH = 1 << 17
-# cells (rows x fields) from which a stage uses its fused loop (loops.py): about 65,000
-# researchers of 16 fields, where the loop saves more than numba's import and loading cost
-LARGE = 1 << 20
+# cell-months (rows x fields x the run's months) from which a stage uses its fused loop
+# (loops.py), which costs about 0.9 s a process to import and load: whole runs took as long
+# either way at 11 million (30,000 actors, 24 months), less with the loops at 19 million
+# (10,000 actors for 120 months, 100,000 for 12)
+LARGE = 1 << 24
 
 
 def rank_within(groups: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
@@ -38,10 +40,6 @@ def mean_over(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     if mask.ndim != 2 or mask.size <= BLOCK_CELLS:
         return _mean_over(mask, values)
     values = np.broadcast_to(values, mask.shape)
-    if large(*mask.shape):
-        from .loops import mean_over as fused  # numba, imported for large work only
-
-        return fused(mask, values)
     means = np.empty(len(mask))
     for b in row_blocks(len(mask), mask.shape[1]):
         means[b] = _mean_over(mask[b], values[b])
@@ -76,9 +74,10 @@ def search_sorted(haystack: np.ndarray, needles: np.ndarray, side: str = "left")
     return found
 
 
-def large(rows: int, width: int) -> bool:
-    """Whether element-wise work over `rows` x `width` cells is done by a fused loop."""
-    return rows * width >= LARGE
+def large(rows: int, width: int, months: int) -> bool:
+    """Whether element-wise work over `rows` x `width` cells a month, in a run of `months`,
+    is done by a fused loop."""
+    return rows * width * months >= LARGE
 
 
 def row_blocks(n: int, width: int) -> Iterator[slice]:

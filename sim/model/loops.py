@@ -1,10 +1,10 @@
 """Fused loops, compiled by numba, for the element-wise stages that dominate a large month:
 each makes one pass over its actors' fields where numpy makes a dozen, and gives numpy's
 numbers bit for bit (the same operations in the same order, sums as numpy's pairwise sum;
-tests/test_loops.py). Imported only for large work (arrays.large: about 65,000 researchers
-of 16 fields and more): below that, importing numba and loading the compiled loops (about
-0.4 s and 100 MB a process) cost more than they save. The stages keep their numpy code for
-smaller work, which is also what the loops are checked against."""
+tests/test_loops.py). Imported only for large runs (arrays.large: 10,000 researchers of 16
+fields for 120 months, or 100,000 for 12): below that, importing numba and loading the
+compiled loops (about 0.9 s and 100 MB a process) cost more than they save. The stages keep
+their numpy code for smaller runs, which is also what the loops are checked against."""
 
 from __future__ import annotations
 
@@ -97,21 +97,6 @@ def learn(
                 if x < threshold:
                     x = 0.0
             k[row, j] = min(x, 1.0)
-
-
-@njit(**COMPILE)
-def mean_over(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """arrays.mean_over of `values` (broadcast to the mask's shape) over each row's true
-    entries of `mask`, 0 where none."""
-    n, fields = mask.shape
-    means, on = np.empty(n), np.empty(fields)
-    for i in range(n):
-        count = 0
-        for j in range(fields):
-            on[j] = values[i, j] * (1.0 if mask[i, j] else 0.0)  # numpy's values * mask
-            count += mask[i, j]
-        means[i] = pairwise_sum(on, fields) / max(count, 1)
-    return means
 
 
 @njit(**COMPILE)

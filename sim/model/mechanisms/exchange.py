@@ -45,7 +45,7 @@ def _inflow(
 
 def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> None:
     """Both partners of every tie learn from each other at the same time. The inflows' rows
-    are the ties read a->b (0..m-1), then b->a (m..2m-1); in a large model, in one compiled
+    are the ties read a->b (0..m-1), then b->a (m..2m-1); in a large run, in one compiled
     loop (loops.exchange)."""
     t = state.ties
     m = t.n
@@ -54,7 +54,7 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
     a, b = t.a[:m], t.b[:m]
     dst, src = np.concatenate([a, b]), np.concatenate([b, a])  # every tie read both ways
     k, n = state.actors.knowledge, state.actors.n
-    if large(n, state.fields):  # a large model: its learning has imported the loops already
+    if large(n, state.fields, params.steps):
         licensed = _fused_exchange(state, params)
     else:
         inflow, licensed = _inflows(state, params, dst, src)
@@ -95,7 +95,7 @@ def _inflows(
 def _fused_exchange(state: State, params: Scenario) -> np.ndarray:
     """_inflows, added to the knowledge, in one compiled loop over the readings
     (loops.exchange): the same numbers. Returns which readings license."""
-    from ..loops import exchange as fused  # numba, imported for large work only
+    from ..loops import exchange as fused  # numba, imported for large runs only
 
     kp, ip, t, a = params.knowledge, params.ip, state.ties, state.actors
     m = t.n
@@ -155,8 +155,8 @@ def public_pool(state: State, params: Scenario) -> None:
     rows = state.rows(RESEARCHERS)
     k = state.actors.knowledge
     absorb = kp.pool_absorption * state.absorptive(rows, kp)
-    if large(len(rows), state.fields):
-        from ..loops import absorb_pool  # numba, imported for large work only: the same numbers
+    if large(len(rows), state.fields, params.steps):
+        from ..loops import absorb_pool  # numba, imported for large runs only: the same numbers
 
         absorb_pool(k, rows, state.pool, absorb, state.actors.ih, kp.off_focus_absorption)
     else:

@@ -68,14 +68,16 @@ def _learn(kp, k, ih, radical, effort) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(k, 1.0), quality
 
 
-def learn(state: State, kp, rows: np.ndarray, ih: np.ndarray, radical: np.ndarray) -> np.ndarray:
+def learn(
+    state: State, params: Scenario, rows: np.ndarray, ih: np.ndarray, radical: np.ndarray
+) -> np.ndarray:
     """`_learn` on the knowledge of `rows` in place, a block at a time (or in one fused loop
-    for large work, loops.learn: the same numbers); returns the quality of their knowledge."""
-    a = state.actors
+    in a large run, loops.learn: the same numbers); returns the quality of their knowledge."""
+    a, kp = state.actors, params.knowledge
     effort = state.learning_effort(rows, kp.learning_half)
     quality = np.empty(len(rows))
-    if large(len(rows), state.fields):
-        from ..loops import learn as fused  # numba, imported for large work only
+    if large(len(rows), state.fields, params.steps):
+        from ..loops import learn as fused  # numba, imported for large runs only
 
         gains = (kp.incremental_gain, kp.learning_rate, 1 - kp.forgetting_rate)
         fused(a.knowledge, rows, ih, radical, effort, *gains, kp.loss_threshold, quality)
@@ -109,7 +111,7 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     ih[radical] = _swap_one_field(rng, ih[radical])
     a.ih[rows] = ih
 
-    quality = learn(state, kp, rows, ih, radical)
+    quality = learn(state, params, rows, ih, radical)
     shared = solo_money * a.shared_gain[rows]  # sharing partners' data and equipment help
     success = rng.random(len(rows)) < _chance(params, shared, quality)
     value = _values(state, params, rng, quality, ih, radical)
