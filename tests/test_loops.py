@@ -12,7 +12,7 @@ import pytest
 
 from sim import load_scenario
 from sim.model import arrays
-from sim.model.loops import pairwise_sum
+from sim.model.loops import pairwise_sum, positive
 from sim.model.mechanisms import exchange, research
 from sim.model.metrics import Tally
 from sim.model.model import EcosystemModel
@@ -35,11 +35,30 @@ def same_bits(a, b) -> bool:
     return a.shape == b.shape and np.array_equal(a.view(np.uint64), b.view(np.uint64))
 
 
-@pytest.fixture(scope="module")
-def model() -> EcosystemModel:
-    model = EcosystemModel(load_scenario(BASELINE), seed=3)
+def test_negative_zeros_and_nan_as_numpy_has_them():
+    zeros = np.full(20, -0.0)  # numpy's sum starts from 0.0: 0.0 + -0.0 is 0.0
+    for n in (3, 8, 20):
+        assert same_bits(pairwise_sum(zeros, n), zeros[:n].sum())
+    special = np.array([-0.0, 0.0, -1.0, 2.0, np.inf, -np.inf])
+    assert same_bits([positive(x) for x in special], np.clip(special, 0, None))
+    assert np.isnan(positive(np.nan))
+
+
+@pytest.fixture(scope="module", params=[16, 130], ids=["16 fields", "130 fields"])
+def model(request) -> EcosystemModel:
+    """A grown ecosystem; with 130 fields, rows of more than numpy's 128-value sum block."""
+    model = EcosystemModel(load_scenario(BASELINE, [f"fields={request.param}"]), seed=3)
     model.run(30)
     return model
+
+
+@pytest.fixture(params=["one block", "small blocks"])
+def numpy_path(request, monkeypatch) -> None:
+    """The numpy code the loops are checked against: as at the baseline, or as at scale
+    (rows in blocks of 3, ties in several blocks, sums as sparse products)."""
+    if request.param == "small blocks":
+        monkeypatch.setattr(arrays, "BLOCK_CELLS", 3 * 130)
+        monkeypatch.setattr(arrays, "GATHER_CELLS", 0)
 
 
 def _both_ways(monkeypatch, model, stage):
@@ -52,7 +71,7 @@ def _both_ways(monkeypatch, model, stage):
     return done
 
 
-def test_learning_in_the_loop_is_numpy_s(monkeypatch, model):
+def test_learning_in_the_loop_is_numpy_s(monkeypatch, model, numpy_path):
     rows = model.state.rows(RESEARCHERS)
     rng = np.random.default_rng(1)
     radical = rng.random(len(rows)) < 0.3
@@ -66,7 +85,7 @@ def test_learning_in_the_loop_is_numpy_s(monkeypatch, model):
     assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
 
 
-def test_the_public_pool_in_the_loop_is_numpy_s(monkeypatch, model):
+def test_the_public_pool_in_the_loop_is_numpy_s(monkeypatch, model, numpy_path):
     def pool(state):
         exchange.public_pool(state, model.params)
 
@@ -76,7 +95,7 @@ def test_the_public_pool_in_the_loop_is_numpy_s(monkeypatch, model):
     assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
 
 
-def test_exchange_in_the_loop_is_numpy_s(monkeypatch, model):
+def test_exchange_in_the_loop_is_numpy_s(monkeypatch, model, numpy_path):
     tallies = []
 
     def exchange_stage(state):

@@ -21,13 +21,19 @@ BLOCK = 128  # numpy's PW_BLOCKSIZE: longer rows are split in two, each summed s
 
 @njit(**COMPILE)
 def pairwise_sum(a: np.ndarray, n: int) -> float:
-    """Sum of a[:n] as numpy sums a row: below 8 values in order; up to BLOCK, eight running
-    sums, then their pairs, then what is left over; longer, the sums of two halves (numpy's
-    pairwise_sum)."""
+    """Sum of a[:n] as numpy sums a row: 0.0 (the reduction's start) plus numpy's
+    pairwise_sum of the values."""
+    return 0.0 + _pairwise(a, n)  # 0.0 + -0.0 is 0.0, as in numpy
+
+
+@njit(**COMPILE)
+def _pairwise(a: np.ndarray, n: int) -> float:
+    """numpy's pairwise_sum: below 8 values in order; up to BLOCK, eight running sums, then
+    their pairs, then what is left over; longer, the sums of two halves."""
     if n > BLOCK:
         half = n // 2
         half -= half % 8
-        return pairwise_sum(a, half) + pairwise_sum(a[half:], n - half)
+        return _pairwise(a, half) + _pairwise(a[half:], n - half)
     if n < 8:
         total = 0.0
         for i in range(n):
@@ -54,8 +60,8 @@ def pairwise_sum(a: np.ndarray, n: int) -> float:
 
 @njit(**COMPILE)
 def positive(x: float) -> float:
-    """np.maximum(x, 0) (np.clip(x, 0, None)) of a number that is not NaN."""
-    return x if x >= 0.0 else 0.0
+    """np.maximum(x, 0.0), as np.clip(x, 0, None) gives it: -0.0 becomes 0.0, NaN stays."""
+    return x if x > 0.0 or x != x else 0.0
 
 
 @njit(**COMPILE)
