@@ -127,8 +127,8 @@ def absorb_pool(
 @njit(**COMPILE)
 def exchange(
     k: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
+    dst: np.ndarray,
+    src: np.ndarray,
     trust_ab: np.ndarray,
     trust_ba: np.ndarray,
     effort: np.ndarray,
@@ -139,16 +139,15 @@ def exchange(
     absorption: tuple[float, float, float],
     licensing: tuple[float, float, float, float],
 ) -> np.ndarray:
-    """exchange._inflows over every tie a-b read a->b, then b->a, each row's inflows summed
-    in that order and then added to its knowledge `k` (`effort`, `capital`: per actor row;
-    `absorption`: the exchange rate, the absorptive half and floor; `licensing`: the value
-    scale, the fee, 1 - IP strength and off-focus absorption). Returns which readings
-    license. Only the rows with a tie are summed into and added to, where numpy adds 0.0 to
-    every other row: the same numbers, as knowledge is never -0.0."""
+    """exchange._inflows over every reading `dst` <- `src` (the ties a->b, then b->a), each
+    row's inflows summed in that order and then added to its knowledge `k` (`effort`,
+    `capital`: per actor row; `absorption`: the exchange rate, the absorptive half and floor;
+    `licensing`: the value scale, the fee, 1 - IP strength and off-focus absorption). Returns
+    which readings license. Only the rows with a tie are summed into and added to, where
+    numpy adds 0.0 to every other row: the same numbers, as knowledge is never -0.0."""
     rate, half, floor = absorption
     value_scale, fee, unprotected, off_focus = licensing
-    m, fields = len(a), k.shape[1]
-    dst, src = np.concatenate((a, b)), np.concatenate((b, a))
+    m, fields = len(dst) // 2, k.shape[1]
     flows, licensed = np.empty((2 * m, fields)), np.empty(2 * m, dtype=np.bool_)
     gap, blocked, known = np.empty(fields), np.empty(fields), np.empty(fields)
     for reading in range(2 * m):  # indexing, not row views: a view costs a reference count

@@ -55,7 +55,7 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
     dst, src = np.concatenate([a, b]), np.concatenate([b, a])  # every tie read both ways
     k, n = state.actors.knowledge, state.actors.n
     if large(n, state.fields, params.steps):
-        licensed = _fused_exchange(state, params)
+        licensed = _fused_exchange(state, params, dst, src)
     else:
         inflow, licensed = _inflows(state, params, dst, src)
         k[:n] += inflow  # every row's inflow from all its ties
@@ -92,7 +92,7 @@ def _inflows(
     return sum_into(dst, into, state.actors.n), licensed
 
 
-def _fused_exchange(state: State, params: Scenario) -> np.ndarray:
+def _fused_exchange(state: State, params: Scenario, dst: np.ndarray, src: np.ndarray) -> np.ndarray:
     """_inflows, added to the knowledge, in one compiled loop over the readings
     (loops.exchange): the same numbers. Returns which readings license."""
     from ..loops import exchange as fused  # numba, imported for large runs only
@@ -102,9 +102,9 @@ def _fused_exchange(state: State, params: Scenario) -> np.ndarray:
     effort = state.learning_effort(np.arange(a.n), kp.learning_half)  # per row, as absorptive's
     absorption = (kp.exchange_rate, kp.absorptive_half, kp.unfunded_absorption)
     licensing = (kp.value_scale, ip.licensing_fee, 1.0 - ip.ip_strength, kp.off_focus_absorption)
-    ties = (t.a[:m], t.b[:m], t.eff_ab[:m], t.eff_ba[:m])
     actors = (effort, a.capital, a.patent_expiry, a.ih)
-    return fused(a.knowledge, *ties, *actors, state.t, absorption, licensing)
+    trust = (t.eff_ab[:m], t.eff_ba[:m])
+    return fused(a.knowledge, dst, src, *trust, *actors, state.t, absorption, licensing)
 
 
 def _gaps(state: State, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
