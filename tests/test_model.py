@@ -104,6 +104,37 @@ def test_all_five_kinds_are_mesa_agents(baseline_run):
     assert model.agent_at(some.row) is some
 
 
+def test_mesa_agents_are_made_when_read_and_follow_the_rows():
+    """A run that never reads its agents registers none with Mesa; once read, they are the
+    alive rows, each of its kind's class, and they follow entries and exits."""
+    import mesa
+
+    model = EcosystemModel(small(), seed=5)
+    for _ in range(6):
+        model.step()
+    assert len(mesa.Model.agents.fget(model)) == 0  # Mesa's own registry, not synchronised
+    classes = (Startup, Corporate, University, Investor, Regulator)
+
+    def check():
+        a = model.state.actors
+        alive = np.flatnonzero(a.alive[: a.n])
+        assert sorted(agent.row for agent in model.agents) == alive.tolist()
+        for agent in model.agents:
+            assert type(agent) is classes[a.kind[agent.row]]
+        gone = np.flatnonzero(~a.alive[: a.n])
+        assert all(model.agent_at(row) is None for row in gone.tolist())
+        by_type = model.agents_by_type
+        assert sum(len(by_type[cls]) for cls in model.agent_types) == len(alive)
+        return set(model.agents), a.n, len(gone)
+
+    first, rows, gone = check()
+    for _ in range(30):
+        model.step()
+    later, more_rows, more_gone = check()
+    assert more_rows > rows and more_gone > gone  # entries and exits happened in between
+    assert first - later and later - first  # some agents removed, some made
+
+
 def test_money_is_conserved_every_step():
     model = EcosystemModel(small(), seed=5)
     s = model.state

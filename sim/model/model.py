@@ -52,9 +52,8 @@ class EcosystemModel(mesa.Model):
         population.build(self.state, scenario, self.rng)
         self.recorder: Records = Recorder(scenario.record) if scenario.record else NoRecords()
         self.recorder.end_of_step(self.state)  # note the initial actors
-        self._agent_of: list[Actor | None] = []
+        self._agent_of: list[Actor | None] = []  # made when read (agents, agent_at)
         self._agent_kind = np.empty(0, dtype=np.int8)  # kind of each row's agent, -1 for none
-        self._sync_agents()
         self._series: dict[str, list[float]] = {name: [] for name in metrics.PER_STEP}
 
     @classmethod
@@ -69,7 +68,6 @@ class EcosystemModel(mesa.Model):
         model.state = start.state
         model.recorder = NoRecords()  # checkpoint.capture refuses runs that keep records
         model._agent_of, model._agent_kind = [], np.empty(0, dtype=np.int8)
-        model._sync_agents()
         model._series = {name: list(values) for name, values in start.series.items()}
         return model
 
@@ -113,7 +111,6 @@ class EcosystemModel(mesa.Model):
         lifecycle.age(s, p, rng, tally, rec)  # closures; incumbents' business erodes
         entry.entry(s, p, rng, protection.spinoff_parents, tally)  # 9. entry
         rec.innovations(s, innovations, protection, launches)
-        self._sync_agents()
         self._observe(tally)  # 10. metrics (and agent-level records, when kept)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
@@ -141,8 +138,28 @@ class EcosystemModel(mesa.Model):
         frames = self.recorder.frames(self.state, self.params.ip.patent_term)
         return {name: frame.assign(seed=self.seed) for name, frame in frames.items()}
 
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every alive actor's Mesa agent (Mesa's `Model.agents`), up to date with the rows."""
+        self._sync_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[Actor], mesa.agent.AgentSet]:
+        """The alive actors' Mesa agents by class (Mesa's `Model.agents_by_type`)."""
+        self._sync_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent classes that have had agents (Mesa's `Model.agent_types`)."""
+        self._sync_agents()
+        return super().agent_types
+
     def _sync_agents(self) -> None:
-        """Create, remove or replace Mesa agents whose rows were born, ended or changed kind."""
+        """Create, remove or replace Mesa agents whose rows were born, ended or changed kind
+        since they were last read: the agents are views, made when asked for (a run that
+        never reads them, such as a sweep's, makes none; a million take 9 s)."""
         a = self.state.actors
         grown = a.n - len(self._agent_of)
         self._agent_of.extend([None] * grown)
@@ -174,4 +191,5 @@ class EcosystemModel(mesa.Model):
 
     def agent_at(self, row: int) -> Actor | None:
         """The Mesa agent of an actor row (None once the actor has left)."""
+        self._sync_agents()
         return self._agent_of[row]

@@ -35,11 +35,10 @@ def monthly(run: ClassroomModel) -> dict[str, Any]:
 
 
 def install(run: ClassroomModel, fields: dict[str, Any]) -> None:
-    """Give `run` the month in `fields` (from `monthly`), its Mesa agents included."""
+    """Give `run` the month in `fields` (from `monthly`); its Mesa agents follow when read."""
     fields = dict(fields)
     run.random.setstate(fields.pop("python_random"))
     run.__dict__.update(fields)
-    run._sync_agents()
 
 
 class Helper:
