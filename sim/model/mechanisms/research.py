@@ -45,15 +45,16 @@ def _chance(params: Scenario, money: np.ndarray, quality: np.ndarray) -> np.ndar
     return effort(params, money) * quality**params.knowledge.knowledge_elasticity
 
 
-def _values(state: State, params: Scenario, rng, quality, ih, radical) -> np.ndarray:
-    """Monthly product value: value_scale * quality * the IH's state of the art * a
-    lognormal draw, of mean one for incremental results; radical ones share its median and
-    have the wider spread (novel combinations: more misses and more breakthroughs)."""
+def _values(state: State, params: Scenario, rng, quality, ih, radical, made) -> np.ndarray:
+    """Monthly product value of the `made` results: value_scale * quality * the IH's state of
+    the art * a lognormal draw, of mean one for incremental results; radical ones share its
+    median and have the wider spread (novel combinations: more misses and more breakthroughs).
+    Every candidate draws, made or not, so that the random stream does not depend on `made`."""
     kp = params.knowledge
     sigma = np.where(radical, kp.radical_value_sigma, kp.value_sigma)
-    draw = rng.lognormal(-(kp.value_sigma**2) / 2, sigma)
-    art = mean_over(ih, state.frontier)
-    return kp.value_scale * quality * art * draw
+    draw = rng.lognormal(-(kp.value_sigma**2) / 2, sigma)[made]
+    art = mean_over(ih[made], state.frontier)
+    return kp.value_scale * quality[made] * art * draw
 
 
 def _learn(kp, k, ih, radical, effort) -> tuple[np.ndarray, np.ndarray]:
@@ -114,18 +115,19 @@ def research(state: State, params: Scenario, rng: np.random.Generator, tally: Ta
     quality = learn(state, params, rows, ih, radical)
     shared = solo_money * a.shared_gain[rows]  # sharing partners' data and equipment help
     success = rng.random(len(rows)) < _chance(params, shared, quality)
-    value = _values(state, params, rng, quality, ih, radical)
+    value = _values(state, params, rng, quality, ih, radical, success)
 
     joint_ih, know = projects.pooled(state, params, plans)
     joint_quality = mean_over(joint_ih, know)
     money = plans.lead_money + plans.partner_money
     hit = rng.random(len(plans.tie)) < _chance(params, money, joint_quality)
-    joint_value = _values(state, params, rng, joint_quality, joint_ih, np.zeros(len(hit), bool))
+    not_radical = np.zeros(len(hit), bool)
+    joint_value = _values(state, params, rng, joint_quality, joint_ih, not_radical, hit)
     projects.learn(state, params, plans, joint_ih, know)
     state.ties.last_success[plans.tie[hit]] = state.t  # a joint success renews the tie
 
     who = np.r_[rows[success], plans.lead[hit]]
-    made_value = np.r_[value[success], joint_value[hit]]
+    made_value = np.r_[value, joint_value]
     a.recent_value[rows] *= kp.value_memory
     np.add.at(a.recent_value, who, made_value)
     main = np.where(joint_ih[hit], know[hit], -1.0).argmax(axis=1)
