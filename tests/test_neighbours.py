@@ -90,11 +90,16 @@ def test_common_partners_sum_as_the_sparse_product_does(net, data):
     by_tie[0][nb.order], by_tie[1][nb.order] = count, total
     assert np.array_equal(by_tie[0], found.imag)
     assert np.array_equal(by_tie[1], found.real)  # the same sums, bit for bit
+    fused_count, fused_total = nb.common(values[nb.order], fused=True)  # the compiled loop
+    assert np.array_equal(fused_count, count)
+    assert np.array_equal(fused_total.view(np.int64), total.view(np.int64))
+    assert np.array_equal(nb.common(fused=True)[0], count)
 
 
 def test_an_index_without_ties_finds_nothing():
     nb = Neighbours.of(4, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     assert nb.tie(np.array([0, 1]), np.array([1, 2])).tolist() == [-1, -1]
     assert nb.degree.tolist() == [0, 0, 0, 0]
-    count, total = nb.common(np.empty(0))
-    assert len(count) == len(total) == 0
+    for fused in (False, True):
+        count, total = nb.common(np.empty(0), fused=fused)
+        assert len(count) == len(total) == 0

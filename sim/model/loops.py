@@ -182,3 +182,45 @@ def exchange(
         for j in range(fields):
             k[receivers[c], j] += inflow[c, j]
     return licensed
+
+
+@njit(**COMPILE)
+def common(
+    start: np.ndarray,
+    owner: np.ndarray,
+    partner: np.ndarray,
+    twin: np.ndarray,
+    mine: np.ndarray,
+    values: np.ndarray,
+    count: np.ndarray,
+    total: np.ndarray,
+    total_back: np.ndarray,
+) -> None:
+    """Neighbours.common for positions `mine` (x->y): per position, the partners k of x that
+    are y's too, ascending, counted into `count`; with `values` (per position), the sums of
+    the values at k->y into `total` and at k->x into `total_back`, from 0.0 in that order,
+    as numpy's bincount adds them. Each k is looked for among y's partners by bisection."""
+    with_values = len(values) > 0
+    for i in range(len(mine)):
+        p = mine[i]
+        x, y = owner[p], partner[p]
+        lo, hi = start[y], start[y + 1]
+        found, at_y, at_x = 0, 0.0, 0.0
+        for q in range(start[x], start[x + 1]):
+            k = partner[q]
+            a, b = lo, hi  # y's partners at or after lo, which only grows with k
+            while a < b:
+                middle = (a + b) // 2
+                if partner[middle] < k:
+                    a = middle + 1
+                else:
+                    b = middle
+            lo = a
+            if a < hi and partner[a] == k:
+                found += 1
+                if with_values:
+                    at_y += values[twin[a]]  # a is y->k: its twin is k->y
+                    at_x += values[twin[q]]  # q is x->k: its twin is k->x
+        count[i] = found
+        total[i] = at_y
+        total_back[i] = at_x

@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..schema import Scenario
 from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin, TieType
+from .arrays import large
 from .mechanisms.platforms import platform_mask
 from .neighbours import Neighbours
 from .state import State
@@ -24,6 +25,7 @@ class Network:
 
     index: Neighbours
     n: int
+    fused: bool = False  # a large run (arrays.large): triangles counted in a compiled loop
 
     @property
     def degree(self) -> np.ndarray:
@@ -37,7 +39,7 @@ class Network:
         if self.n == 0:
             return 0.0
         deg, nb = self.degree, self.index
-        common, _ = nb.common()  # per tie, both ways: the triangles it closes
+        common, _ = nb.common(fused=self.fused)  # per tie, both ways: the triangles it closes
         triangles = np.bincount(nb.owner, common, minlength=nb.n)
         possible = deg * (deg - 1) / 2
         local = np.divide(triangles / 2, possible, out=np.zeros(len(deg)), where=possible > 0)
@@ -87,7 +89,8 @@ def network(state: State, params: Scenario) -> Network:
         local = np.cumsum(inside) - 1  # row of each network actor among the nodes
         kept = inside[a] & inside[b]
         index = Neighbours.of(len(nodes), local[a[kept]], local[b[kept]])
-    return Network(index, len(nodes))
+    fused = large(state.actors.n, state.fields, params.steps)  # as exchange decides
+    return Network(index, len(nodes), fused)
 
 
 def density(net: Network) -> float:

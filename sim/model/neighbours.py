@@ -107,19 +107,33 @@ class Neighbours:
         position[self.order] = np.arange(size)
         return position[(self.order + self.m) % max(size, 1)]
 
-    def common(self, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    def common(
+        self, values: np.ndarray | None = None, fused: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Per position x->y: how many partners k x and y share, and (given `values` per
         position) the sum over those k, ascending, of the value at k->y. Summed in the order a
-        sparse product adj @ V sums, so the results are the same bit for bit."""
+        sparse product adj @ V sums, so the results are the same bit for bit; `fused`: in one
+        compiled loop (loops.common, for large runs), the same numbers."""
         size, deg, x, y = 2 * self.m, self.degree, self.owner, self.partner
         # each tie once, from its end with fewer partners: k runs over that end's partners
         mine = np.flatnonzero((deg[x] < deg[y]) | ((deg[x] == deg[y]) & (x < y)))
+        back = self.twin[mine]  # the same ties read y->x
+        count, total = np.zeros(size, dtype=np.int64), np.zeros(size)
+        if fused:
+            from .loops import common  # numba, imported for large runs only
+
+            found, there, here = np.empty(len(mine), np.int64), *np.empty((2, len(mine)))
+            given = np.empty(0) if values is None else values
+            common(self.start, x, y, self.twin, mine, given, found, there, here)
+            count[mine] = count[back] = found
+            if values is None:
+                return count, None
+            total[mine], total[back] = there, here
+            return count, total
         which, at = self.partners_of(x[mine], positions=True)  # at: the position of x->k
         there = self.find(self.partner[at], y[mine][which])  # the position of k->y, if tied
         closed = there >= 0
         which, at, there = which[closed], at[closed], there[closed]
-        back = self.twin[mine]  # the same ties read y->x
-        count, total = np.zeros(size, dtype=np.int64), np.zeros(size)
         count[mine] = count[back] = np.bincount(which, minlength=len(mine))  # the same partners
         if values is None:
             return count, None
