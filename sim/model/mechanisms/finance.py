@@ -8,7 +8,7 @@ import numpy as np
 
 from ...schema import Finance, Scenario
 from ...vocabulary import End, Kind
-from ..arrays import mean_over, rank_within
+from ..arrays import mean_over, rank_within, search_sorted
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -79,6 +79,12 @@ def milestone_met(
     return valuation(state, params, rows, pipeline) >= fin.milestone_share * floor
 
 
+def holdings(state: State) -> np.ndarray:
+    """Every (owner, company) pair of the equity table once, as owner * n + company, sorted."""
+    e, n = state.equity, state.actors.n
+    return np.unique(e.owner[: e.n] * n + e.company[: e.n])
+
+
 def signal(
     state: State, params: Scenario, rng, funds: np.ndarray, seekers: np.ndarray, pick: np.ndarray
 ) -> np.ndarray:
@@ -86,7 +92,7 @@ def signal(
     information, Sørensen 2007): the quality of its knowledge on its IH, its traction (recent
     innovation value, saturating), a bonus if it is tied to a company the fund backs (a
     referral), and noise. What is the startup's own is computed once per seeker."""
-    fin, a, e = params.finance, state.actors, state.equity
+    fin, a = params.finance, state.actors
     quality = mean_over(a.ih[seekers], a.knowledge[seekers])
     recent = a.recent_value[seekers]
     own = quality + fin.traction_weight * (recent / (recent + params.knowledge.value_scale))
@@ -94,7 +100,9 @@ def signal(
     rows = seekers[pick]
     n, nb = a.n, state.neighbours()
     pair, partner = nb.partners_of(rows)  # is a partner of the startup in the fund's portfolio?
-    backs = np.isin(funds[pair] * n + partner, e.owner[: e.n] * n + e.company[: e.n])
+    held, wanted = holdings(state), funds[pair] * n + partner
+    at = np.minimum(search_sorted(held, wanted), max(len(held) - 1, 0))
+    backs = held[at] == wanted if len(held) else np.zeros(len(wanted), bool)
     referred = np.bincount(pair[backs], minlength=len(rows)) > 0
     seen = own[pick] + fin.referral_weight * referred
     seen += demo_day[pick]  # in the order of the design's sum, so the numbers are the same
@@ -120,7 +128,7 @@ def venture_capital(
     seekers = seekers[milestone_met(state, params, seekers, pipeline)]
     inv = state.rows(Kind.INVESTOR)
     n = a.n
-    held = np.unique(e.owner[: e.n] * n + e.company[: e.n]) // n
+    held = holdings(state) // n
     portfolio = np.bincount(held, minlength=n)
     inv = inv[(state.t < a.fund_end[inv]) & (portfolio[inv] < inv_p.portfolio_limit)]
     inv = inv[a.capital[inv] >= fin.ticket_seed[0]]
