@@ -103,3 +103,67 @@ def test_an_index_without_ties_finds_nothing():
     for fused in (False, True):
         count, total = nb.common(np.empty(0), fused=fused)
         assert len(count) == len(total) == 0
+
+
+@given(networks(), st.data())
+@settings(max_examples=150, deadline=None)
+def test_an_index_renewed_after_ties_end_and_begin_is_the_index_built_anew(net, data):
+    """Ties end (the rows compact), new ones begin at the end, actor rows grow: the index
+    renewed from the last one is the one a sort of all would build, array for array."""
+    n, a, b = net
+    ids = np.arange(len(a)) * 3  # increasing, with gaps, as ties that ended leave them
+    index = Neighbours.of(n, a, b)
+    for _ in range(3):
+        kept = np.array(
+            data.draw(st.lists(st.booleans(), min_size=len(a), max_size=len(a))), dtype=bool
+        )
+        grow = data.draw(st.integers(0, 5))
+        new_n = n + grow
+        pairs = {(min(x, y), max(x, y)) for x, y in zip(a[kept], b[kept], strict=True)}
+        free = [(x, y) for x in range(new_n) for y in range(x + 1, new_n) if (x, y) not in pairs]
+        begun = data.draw(st.lists(st.sampled_from(free), unique=True, max_size=8)) if free else []
+        begun_a = np.array([y for x, y in begun], dtype=np.int64)  # read either way round
+        begun_b = np.array([x for x, y in begun], dtype=np.int64)
+        new_ids = np.r_[ids[kept], ids.max(initial=0) + 1 + np.arange(len(begun))]
+        new_a, new_b = np.r_[a[kept], begun_a], np.r_[b[kept], begun_b]
+        moved = neighbours.moved_rows((ids, a, b), (new_ids, new_a, new_b))
+        renewed = index.renewed(new_n, new_a, new_b, moved)
+        fresh = Neighbours.of(new_n, new_a, new_b)
+        assert (renewed.n, renewed.m) == (fresh.n, fresh.m)
+        assert np.array_equal(renewed.keys, fresh.keys)
+        assert np.array_equal(renewed.order, fresh.order)
+        n, a, b, ids, index = new_n, new_a, new_b, new_ids, renewed
+
+
+def test_ties_the_ids_cannot_tell_apart_get_an_index_built_anew():
+    ids, a, b = np.array([4, 7]), np.array([0, 1]), np.array([2, 3])
+    later = (np.array([7, 9]), np.array([1, 0]), np.array([3, 2]))  # 4 ended, 7 moved, 9 began
+    assert neighbours.moved_rows((ids, a, b), later).tolist() == [-1, 0]
+    assert neighbours.moved_rows((ids, a, b), (np.array([-1, -1]), a, b)) is None  # made by hand
+    assert neighbours.moved_rows((ids, a, b), (ids, np.array([0, 2]), b)) is None  # ends changed
+
+
+def test_every_index_a_run_reads_is_the_index_of_its_ties(monkeypatch):
+    """In a run, the state renews its index as ties end and begin; each one read is the
+    index a sort of all the ties gives."""
+    from support import small
+
+    from sim.model.model import EcosystemModel
+    from sim.model.state import State
+
+    read, renewed, plain = [], [], State.neighbours
+    built = Neighbours.renewed
+
+    def checked(state):
+        index = plain(state)
+        t = state.ties
+        fresh = Neighbours.of(state.actors.n, t.a[: t.n], t.b[: t.n])
+        read.append(
+            np.array_equal(index.keys, fresh.keys) and np.array_equal(index.order, fresh.order)
+        )
+        return index
+
+    monkeypatch.setattr(State, "neighbours", checked)
+    monkeypatch.setattr(Neighbours, "renewed", lambda *a: renewed.append(1) or built(*a))
+    EcosystemModel(small(), seed=2).run(24)
+    assert all(read) and len(renewed) > 24  # renewed more than once a month

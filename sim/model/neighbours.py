@@ -36,6 +36,28 @@ class Neighbours:
         order = np.argsort(keys)
         return cls(n, len(a), keys[order], order)
 
+    def renewed(self, n: int, a: np.ndarray, b: np.ndarray, moved: np.ndarray) -> Neighbours:
+        """The index of ties a[k]-b[k] among n >= self.n rows, from this one without a sort of
+        all: `moved[k]` is the row now of this index's tie k (-1: it ended); the ties no row
+        moved to are new, and are sorted in. The same arrays as `Neighbours.of(n, a, b)`."""
+        m = len(a)
+        tie, back = self.order % max(self.m, 1), self.order >= self.m  # b->a positions
+        now = moved[tie]
+        kept = now >= 0
+        keys, order = self.keys[kept], now[kept] + m * back[kept]
+        if n != self.n:  # x * n + y keeps its order for any n > y
+            keys = keys // self.n * n + keys % self.n
+        new = np.ones(m, dtype=bool)
+        new[moved[moved >= 0]] = False
+        added = np.flatnonzero(new)
+        if len(added):
+            more = np.concatenate([a[added] * n + b[added], b[added] * n + a[added]])
+            sort = np.argsort(more)
+            at = np.searchsorted(keys, more[sort])
+            keys = np.insert(keys, at, more[sort])
+            order = np.insert(order, at, np.concatenate([added, added + m])[sort])
+        return Neighbours(n, m, keys, order)
+
     @cached_property
     def owner(self) -> np.ndarray:
         """The actor x of each position."""
@@ -153,3 +175,24 @@ class Neighbours:
         )
         which = np.repeat(np.arange(len(rows)), count)
         return which, at if positions else self.partner[at]
+
+
+def moved_rows(
+    then: tuple[np.ndarray, np.ndarray, np.ndarray], now: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray | None:
+    """Where each tie of `then` (ids, a, b) is in `now`, by its id, -1 where it ended; None
+    when ids cannot tell (not increasing, as for ties made by hand) or a tie's ends changed."""
+    (old, old_a, old_b), (ids, a, b) = then, now
+    if not (_increasing(old) and _increasing(ids)):
+        return None
+    if len(ids) == 0:
+        return np.full(len(old), -1)
+    at = np.minimum(np.searchsorted(ids, old), len(ids) - 1)
+    found = ids[at] == old
+    if (a[at[found]] != old_a[found]).any() or (b[at[found]] != old_b[found]).any():
+        return None
+    return np.where(found, at, -1)
+
+
+def _increasing(ids: np.ndarray) -> bool:
+    return bool((ids[1:] > ids[:-1]).all())

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..vocabulary import End, Kind, Strategy, TieType
 from .money import Ledger
-from .neighbours import Neighbours
+from .neighbours import Neighbours, moved_rows
 
 
 class Table:
@@ -195,7 +195,8 @@ class State(Ledger):
         self.open_ledger()  # sources, sinks and the journal when one is kept
         self.formats: list = []  # formats.RunningJam and RunningChallenge under way
         self.made = {"ties": 0, "innovations": 0}  # ids handed out so far
-        self._neighbours: tuple[tuple, Neighbours] | None = None  # (key of the ties, index)
+        # (key of the ties, their (id, a, b) then, their index)
+        self._neighbours: tuple[tuple, tuple, Neighbours] | None = None
 
     # --- views ---------------------------------------------------------------------------
     def rows(self, kind: int | tuple[int, ...]) -> np.ndarray:
@@ -211,12 +212,20 @@ class State(Ledger):
         return np.flatnonzero(match & a.alive[: a.n])
 
     def neighbours(self) -> Neighbours:
-        """The neighbour index of the current ties (built once per state of the ties)."""
-        t = self.ties
+        """The neighbour index of the current ties, built once per state of the ties: from
+        the last index where ties only ended or began (a sort of the new ones only)."""
+        t, n = self.ties, self.actors.n
         key = self._ties_key()
-        if self._neighbours is None or self._neighbours[0] != key:
-            self._neighbours = (key, Neighbours.of(self.actors.n, t.a[: t.n], t.b[: t.n]))
-        return self._neighbours[1]
+        last = self._neighbours
+        if last is None or last[0] != key:
+            ties = (t.id[: t.n].copy(), t.a[: t.n].copy(), t.b[: t.n].copy())
+            moved = None if last is None or n < last[2].n else moved_rows(last[1], ties)
+            if moved is None:
+                index = Neighbours.of(n, ties[1], ties[2])
+            else:
+                index = last[2].renewed(n, ties[1], ties[2], moved)
+            self._neighbours = (key, ties, index)
+        return self._neighbours[2]
 
     def directed_tie(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per pair: k for the tie from x to y, k < m for tie k read a->b and m + k for tie k
