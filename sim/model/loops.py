@@ -1,7 +1,8 @@
-"""Fused loops, compiled by numba, for the element-wise stages that dominate a large month:
-each makes one pass over its actors' fields where numpy makes a dozen, and gives numpy's
+"""Fused loops, compiled by numba, for the stages that dominate a large month: the
+element-wise ones make one pass over their actors' fields where numpy makes a dozen, the
+common partners one pass over the ties where numpy sorts and searches; each gives numpy's
 numbers bit for bit (the same operations in the same order, sums as numpy's pairwise sum;
-tests/test_loops.py). Imported only for large runs (arrays.large: 10,000 researchers of 16
+tests/test_loops.py, tests/test_neighbours.py). Imported only for large runs (arrays.large: 10,000 researchers of 16
 fields for 120 months, or 100,000 for 12): below that, importing numba and loading the
 compiled loops (about 0.9 s and 100 MB a process) cost more than they save. The stages keep
 their numpy code for smaller runs, which is also what the loops are checked against."""
