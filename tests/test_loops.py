@@ -13,7 +13,7 @@ import pytest
 from sim import load_scenario
 from sim.model import arrays
 from sim.model.loops import pairwise_sum, positive
-from sim.model.mechanisms import exchange, research
+from sim.model.mechanisms import exchange, projects, research
 from sim.model.metrics import Tally
 from sim.model.model import EcosystemModel
 from sim.vocabulary import RESEARCHERS
@@ -109,6 +109,29 @@ def test_exchange_in_the_loop_is_numpy_s(monkeypatch, model, numpy_path):
     assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
 
 
+def test_joint_projects_learning_in_the_loop_is_numpy_s(monkeypatch, model, numpy_path):
+    def learn(state):
+        plans = projects.plan(state, model.params)
+        ih, know = projects.pooled(state, model.params, plans)
+        projects.learn(state, model.params, plans, ih, know)
+        return len(plans.tie)
+
+    (numpy_state, running), (loop_state, _) = _both_ways(monkeypatch, model, learn)
+    assert running > 10  # projects under way, some actors in several
+    assert same_bits(numpy_state.actors.knowledge, loop_state.actors.knowledge)
+    assert not np.array_equal(numpy_state.actors.knowledge, model.state.actors.knowledge)
+
+
+def test_the_common_partners_in_the_loop_are_numpy_s(monkeypatch, model):
+    t = model.state.ties
+    index = model.state.neighbours()
+    relational = np.concatenate([t.trust_ab[: t.n], t.trust_ba[: t.n]])[index.order]
+    count, total = index.common(relational)
+    fused_count, fused_total = index.common(relational, fused=True)
+    assert count.sum() > 0 and np.array_equal(count, fused_count)
+    assert same_bits(total, fused_total)
+
+
 def test_a_run_with_the_loops_gives_numpy_s_numbers(monkeypatch):
     def run():
         model = EcosystemModel(load_scenario(BASELINE), seed=5)
@@ -116,7 +139,7 @@ def test_a_run_with_the_loops_gives_numpy_s_numbers(monkeypatch):
         return model
 
     with_numpy = run()
-    monkeypatch.setattr(arrays, "LARGE", 0)  # every month's learning, pool and exchange
+    monkeypatch.setattr(arrays, "LARGE", 0)  # every month's loops
     with_loops = run()
     assert same_bits(with_numpy.state.actors.knowledge, with_loops.state.actors.knowledge)
     assert with_numpy.metrics_frame().equals(with_loops.metrics_frame())

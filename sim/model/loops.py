@@ -2,10 +2,11 @@
 element-wise ones make one pass over their actors' fields where numpy makes a dozen, the
 common partners one pass over the ties where numpy sorts and searches; each gives numpy's
 numbers bit for bit (the same operations in the same order, sums as numpy's pairwise sum;
-tests/test_loops.py, tests/test_neighbours.py). Imported only for large runs (arrays.large: 10,000 researchers of 16
-fields for 120 months, or 100,000 for 12): below that, importing numba and loading the
-compiled loops (about 0.9 s and 100 MB a process) cost more than they save. The stages keep
-their numpy code for smaller runs, which is also what the loops are checked against."""
+tests/test_loops.py, tests/test_neighbours.py). Imported only for large runs (arrays.large:
+10,000 researchers of 16 fields for 120 months, or 100,000 for 12): below that, importing
+numba and loading the compiled loops (about 0.9 s and 100 MB a process) cost more than they
+save. The stages keep their numpy code for smaller runs, which is also what the loops are
+checked against."""
 
 from __future__ import annotations
 
@@ -225,3 +226,41 @@ def common(
         count[i] = found
         total[i] = at_y
         total_back[i] = at_x
+
+
+@njit(**COMPILE)
+def project_learning(
+    k: np.ndarray,
+    who: np.ndarray,
+    know: np.ndarray,
+    ih: np.ndarray,
+    effort: np.ndarray,
+    learning: float,
+    half: float,
+    floor: float,
+) -> None:
+    """projects.learn in place: entry `who[e]` (the leads of the projects, then their
+    partners: project e % P) gains learning * absorptive capacity * max(0, pooled - K) on the
+    project's IH; each row's gains are summed in entry order from 0.0 (as sum_into adds
+    them), then added to its knowledge, capped at 1. `effort`: per entry."""
+    projects, fields = len(know), k.shape[1]
+    slot = np.full(len(k), -1)  # each learning row's place among them
+    rows = np.empty(len(who), dtype=np.int64)
+    count = 0
+    for x in who:
+        if slot[x] < 0:
+            slot[x], rows[count] = count, x
+            count += 1
+    learnt, known = np.zeros((count, fields)), np.empty(fields)
+    for e in range(len(who)):
+        x, p = who[e], e % projects
+        for j in range(fields):
+            known[j] = k[x, j]
+        mean = pairwise_sum(known, fields) / fields  # state.absorptive's mean knowledge
+        rate = learning * (mean / (mean + half) * (floor + (1 - floor) * effort[e]))
+        for j in range(fields):
+            gap = positive(know[p, j] - k[x, j]) * (1.0 if ih[p, j] else 0.0)
+            learnt[slot[x], j] += rate * gap
+    for c in range(count):
+        for j in range(fields):
+            k[rows[c], j] = min(k[rows[c], j] + learnt[c, j], 1.0)

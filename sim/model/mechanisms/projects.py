@@ -9,7 +9,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS, Kind, TieType
-from ..arrays import sum_into
+from ..arrays import large, sum_into
 from ..metrics import Tally
 from ..state import State
 
@@ -86,9 +86,17 @@ def pooled(state: State, params: Scenario, plans: Plans) -> tuple[np.ndarray, np
 
 
 def learn(state: State, params: Scenario, plans: Plans, ih: np.ndarray, know: np.ndarray) -> None:
-    """Both partners learn towards the project's pooled knowledge on its IH."""
-    a = state.actors
+    """Both partners learn towards the project's pooled knowledge on its IH (in a large run,
+    in one compiled loop, loops.project_learning: the same numbers)."""
+    a, kp = state.actors, params.knowledge
     who = np.r_[plans.lead, plans.partner]
+    if large(a.n, state.fields, params.steps):
+        from ..loops import project_learning  # numba, imported for large runs only
+
+        effort = state.learning_effort(who, kp.learning_half)  # as state.absorptive's
+        rates = (params.projects.learning, kp.absorptive_half, kp.unfunded_absorption)
+        project_learning(a.knowledge, who, know, ih, effort, *rates)
+        return
     rate = params.projects.learning * state.absorptive(who, params.knowledge)
     gap = np.clip(np.vstack([know, know]) - a.knowledge[who], 0, None) * np.vstack([ih, ih])
     rows, at = np.unique(who, return_inverse=True)  # only they change
