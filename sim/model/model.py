@@ -52,7 +52,7 @@ class EcosystemModel(mesa.Model):
         population.build(self.state, scenario, self.rng)
         self.recorder: Records = Recorder(scenario.record) if scenario.record else NoRecords()
         self.recorder.end_of_step(self.state)  # note the initial actors
-        self._agent_of: list[Actor | None] = []  # made when read (agents, agent_at)
+        self._agent_of: list[Actor | None] = []  # made when agents are read (_sync_agents)
         self._agent_kind = np.empty(0, dtype=np.int8)  # kind of each row's agent, -1 for none
         self._series: dict[str, list[float]] = {name: [] for name in metrics.PER_STEP}
 

@@ -39,9 +39,11 @@ class Neighbours:
     def renewed(self, n: int, a: np.ndarray, b: np.ndarray, moved: np.ndarray) -> Neighbours:
         """The index of ties a[k]-b[k] among n >= self.n rows, from this one without a sort of
         all: `moved[k]` is the row now of this index's tie k (-1: it ended); the ties no row
-        moved to are new, and are sorted in. The same arrays as `Neighbours.of(n, a, b)`."""
+        moved to are new, and are sorted in. The same arrays as `Neighbours.of(n, a, b)`, as
+        long as no pair is tied twice (then keys would repeat and their order is argsort's)."""
         m = len(a)
-        tie, back = self.order % max(self.m, 1), self.order >= self.m  # b->a positions
+        tie = self.order % max(self.m, 1)  # the tie row of each position
+        back = self.order >= self.m  # the positions that read it b->a
         now = moved[tie]
         kept = now >= 0
         keys, order = self.keys[kept], now[kept] + m * back[kept]
@@ -144,7 +146,8 @@ class Neighbours:
         if fused:
             from .loops import common  # numba, imported for large runs only
 
-            found, there, here = np.empty(len(mine), np.int64), *np.empty((2, len(mine)))
+            found = np.empty(len(mine), dtype=np.int64)
+            there, here = np.empty(len(mine)), np.empty(len(mine))  # sums at k->y, at k->x
             given = np.empty(0) if values is None else values
             common(self.start, x, y, self.twin, mine, given, found, there, here)
             count[mine] = count[back] = found
