@@ -51,9 +51,8 @@ def test_the_signal_rises_with_quality_traction_and_referral():
     t = s.ties.add(1)
     s.ties.a[t], s.ties.b[t] = 1, 3
     params = small(**{"finance.signal_noise": 0.0})
-    seen = finance.signal(
-        s, params, np.random.default_rng(0), np.full(4, fund[0]), rows, np.arange(4)
-    )
+    funds, held = np.full(4, fund[0]), finance.holdings(s)
+    seen = finance.signal(s, params, np.random.default_rng(0), funds, rows, np.arange(4), held)
     assert seen[1] > seen[0] and seen[2] > seen[0] and seen[3] > seen[0]
 
 

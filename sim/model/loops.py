@@ -67,6 +67,26 @@ def positive(x: float) -> float:
 
 
 @njit(**COMPILE)
+def _absorptive(mean: float, effort: float, half: float, floor: float) -> float:
+    """state.absorptive of one row from its mean knowledge and learning effort."""
+    return mean / (mean + half) * (floor + (1 - floor) * effort)
+
+
+@njit(**COMPILE)
+def _places(rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each distinct row of `rows` (of n) numbered in order of first appearance: the place of
+    every row (-1: absent), the distinct rows in that order, and how many."""
+    place = np.full(n, -1)
+    distinct = np.empty(len(rows), dtype=np.int64)
+    count = 0
+    for x in rows:
+        if place[x] < 0:
+            place[x], distinct[count] = count, x
+            count += 1
+    return place, distinct, count
+
+
+@njit(**COMPILE)
 def learn(
     k: np.ndarray,
     rows: np.ndarray,
@@ -162,20 +182,13 @@ def exchange(
         licenses = pairwise_sum(blocked, fields) * value_scale > fee and capital[x] > fee
         licensed[reading] = licenses
         mean = pairwise_sum(known, fields) / fields  # state.absorptive's mean knowledge
-        absorptive = mean / (mean + half) * (floor + (1 - floor) * effort[x])
-        flow_rate = rate * trust * absorptive
+        flow_rate = rate * trust * _absorptive(mean, effort[x], half, floor)
         for j in range(fields):
             flow = flow_rate * gap[j]
             flow *= unprotected if expiry[y, j] > t and not licenses else 1.0
             flow *= 1.0 if ih[x, j] else off_focus
             flows[reading, j] = flow
-    slot = np.full(len(k), -1)  # each receiving row's place among the receivers
-    receivers = np.empty(2 * m, dtype=np.int64)
-    count = 0
-    for x in dst:
-        if slot[x] < 0:
-            slot[x], receivers[count] = count, x
-            count += 1
+    slot, receivers, count = _places(dst, len(k))  # each receiving row's place among them
     inflow = np.zeros((count, fields))
     for reading in range(2 * m):
         for j in range(fields):
@@ -244,20 +257,14 @@ def project_learning(
     project's IH; each row's gains are summed in entry order from 0.0 (as sum_into adds
     them), then added to its knowledge, capped at 1. `effort`: per entry."""
     projects, fields = len(know), k.shape[1]
-    slot = np.full(len(k), -1)  # each learning row's place among them
-    rows = np.empty(len(who), dtype=np.int64)
-    count = 0
-    for x in who:
-        if slot[x] < 0:
-            slot[x], rows[count] = count, x
-            count += 1
+    slot, rows, count = _places(who, len(k))  # each learning row's place among them
     learnt, known = np.zeros((count, fields)), np.empty(fields)
     for e in range(len(who)):
         x, p = who[e], e % projects
         for j in range(fields):
             known[j] = k[x, j]
         mean = pairwise_sum(known, fields) / fields  # state.absorptive's mean knowledge
-        rate = learning * (mean / (mean + half) * (floor + (1 - floor) * effort[e]))
+        rate = learning * _absorptive(mean, effort[e], half, floor)
         for j in range(fields):
             gap = positive(know[p, j] - k[x, j]) * (1.0 if ih[p, j] else 0.0)
             learnt[slot[x], j] += rate * gap

@@ -11,7 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..schema import Scenario
 from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin, TieType
-from .arrays import large
+from .arrays import large_run
 from .mechanisms.platforms import platform_mask
 from .neighbours import Neighbours
 from .state import State
@@ -89,8 +89,7 @@ def network(state: State, params: Scenario) -> Network:
         local = np.cumsum(inside) - 1  # row of each network actor among the nodes
         kept = inside[a] & inside[b]
         index = Neighbours.of(len(nodes), local[a[kept]], local[b[kept]])
-    fused = large(state.actors.n, state.fields, params.steps)  # as exchange decides
-    return Network(index, len(nodes), fused)
+    return Network(index, len(nodes), large_run(state, params))
 
 
 def density(net: Network) -> float:

@@ -142,28 +142,29 @@ class Neighbours:
         # each tie once, from its end with fewer partners: k runs over that end's partners
         mine = np.flatnonzero((deg[x] < deg[y]) | ((deg[x] == deg[y]) & (x < y)))
         back = self.twin[mine]  # the same ties read y->x
-        count, total = np.zeros(size, dtype=np.int64), np.zeros(size)
+        there = here = None  # per tie of `mine`: the sums at k->y and at k->x
         if fused:
             from .loops import common  # numba, imported for large runs only
 
             found = np.empty(len(mine), dtype=np.int64)
-            there, here = np.empty(len(mine)), np.empty(len(mine))  # sums at k->y, at k->x
+            there, here = np.empty(len(mine)), np.empty(len(mine))
             given = np.empty(0) if values is None else values
             common(self.start, x, y, self.twin, mine, given, found, there, here)
-            count[mine] = count[back] = found
-            if values is None:
-                return count, None
-            total[mine], total[back] = there, here
-            return count, total
-        which, at = self.partners_of(x[mine], positions=True)  # at: the position of x->k
-        there = self.find(self.partner[at], y[mine][which])  # the position of k->y, if tied
-        closed = there >= 0
-        which, at, there = which[closed], at[closed], there[closed]
-        count[mine] = count[back] = np.bincount(which, minlength=len(mine))  # the same partners
+        else:
+            which, at = self.partners_of(x[mine], positions=True)  # at: the position of x->k
+            k_y = self.find(self.partner[at], y[mine][which])  # the position of k->y, if tied
+            closed = k_y >= 0
+            which, at, k_y = which[closed], at[closed], k_y[closed]
+            found = np.bincount(which, minlength=len(mine))  # the same partners
+            if values is not None:
+                there = np.bincount(which, values[k_y], minlength=len(mine))
+                here = np.bincount(which, values[self.twin[at]], minlength=len(mine))
+        count = np.zeros(size, dtype=np.int64)
+        count[mine] = count[back] = found
         if values is None:
             return count, None
-        total[mine] = np.bincount(which, values[there], minlength=len(mine))
-        total[back] = np.bincount(which, values[self.twin[at]], minlength=len(mine))
+        total = np.zeros(size)
+        total[mine], total[back] = there, here
         return count, total
 
     def partners_of(

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS
-from ..arrays import large, row_blocks, sum_into
+from ..arrays import large, large_run, row_blocks, sum_into
 from ..metrics import Tally
 from ..records import Records
 from ..state import State
@@ -54,7 +54,7 @@ def exchange(state: State, params: Scenario, tally: Tally, records: Records) -> 
     a, b = t.a[:m], t.b[:m]
     dst, src = np.concatenate([a, b]), np.concatenate([b, a])  # every tie read both ways
     k, n = state.actors.knowledge, state.actors.n
-    if large(n, state.fields, params.steps):
+    if large_run(state, params):
         licensed = _fused_exchange(state, params, dst, src)
     else:
         inflow, licensed = _inflows(state, params, dst, src)

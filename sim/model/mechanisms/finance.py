@@ -86,12 +86,19 @@ def holdings(state: State) -> np.ndarray:
 
 
 def signal(
-    state: State, params: Scenario, rng, funds: np.ndarray, seekers: np.ndarray, pick: np.ndarray
+    state: State,
+    params: Scenario,
+    rng,
+    funds: np.ndarray,
+    seekers: np.ndarray,
+    pick: np.ndarray,
+    held: np.ndarray,
 ) -> np.ndarray:
     """What fund `funds[i]` sees of startup `seekers[pick[i]]` (screening on noisy
     information, Sørensen 2007): the quality of its knowledge on its IH, its traction (recent
     innovation value, saturating), a bonus if it is tied to a company the fund backs (a
-    referral), and noise. What is the startup's own is computed once per seeker."""
+    referral; `held`: the equity table's `holdings`), and noise. What is the startup's own is
+    computed once per seeker."""
     fin, a = params.finance, state.actors
     quality = mean_over(a.ih[seekers], a.knowledge[seekers])
     recent = a.recent_value[seekers]
@@ -100,7 +107,7 @@ def signal(
     rows = seekers[pick]
     n, nb = a.n, state.neighbours()
     pair, partner = nb.partners_of(rows)  # is a partner of the startup in the fund's portfolio?
-    held, wanted = holdings(state), funds[pair] * n + partner
+    wanted = funds[pair] * n + partner
     at = np.minimum(search_sorted(held, wanted), max(len(held) - 1, 0))
     backs = held[at] == wanted if len(held) else np.zeros(len(wanted), bool)
     referred = np.bincount(pair[backs], minlength=len(rows)) > 0
@@ -128,8 +135,8 @@ def venture_capital(
     seekers = seekers[milestone_met(state, params, seekers, pipeline)]
     inv = state.rows(Kind.INVESTOR)
     n = a.n
-    held = holdings(state) // n
-    portfolio = np.bincount(held, minlength=n)
+    held = holdings(state)
+    portfolio = np.bincount(held // n, minlength=n)
     inv = inv[(state.t < a.fund_end[inv]) & (portfolio[inv] < inv_p.portfolio_limit)]
     inv = inv[a.capital[inv] >= fin.ticket_seed[0]]
     if len(seekers) == 0 or len(inv) == 0:
@@ -138,7 +145,7 @@ def venture_capital(
     v = np.repeat(inv, min(fin.screen_size, len(seekers)))
     pick = rng.integers(len(seekers), size=len(v))
     s = seekers[pick]
-    seen = signal(state, params, rng, v, seekers, pick)
+    seen = signal(state, params, rng, v, seekers, pick, held)
     keep = np.flatnonzero(seen > fin.hurdle)
     keep = keep[np.argsort(-seen[keep], kind="stable")]
     _, first = np.unique(s[keep], return_index=True)  # each startup takes its best offer

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, Kind, Strategy
-from ..arrays import large, mean_over, rank_within, search_sorted
+from ..arrays import large_run, mean_over, rank_within, search_sorted
 from ..metrics import Tally
 from ..neighbours import Neighbours
 from ..records import Records
@@ -69,8 +69,7 @@ def refresh_trust(state: State, params: Scenario) -> None:
     # structural trust of x in y: the mean trust in y of x's partners who are y's partners too
     nb = state.neighbours()
     relational = np.concatenate([t.trust_ab[:m], t.trust_ba[:m]])[nb.order]  # per position
-    fused = large(state.actors.n, state.fields, params.steps)  # as exchange decides
-    common, total = nb.common(relational, fused=fused)
+    common, total = nb.common(relational, fused=large_run(state, params))
     mixed = (1 - sw) * relational + sw * (total / np.maximum(common, 1))
     effective = np.empty(2 * m)
     effective[nb.order] = np.where(common > 0, mixed, relational)

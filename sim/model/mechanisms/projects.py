@@ -9,7 +9,7 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS, Kind, TieType
-from ..arrays import large, sum_into
+from ..arrays import large_run, sum_into
 from ..metrics import Tally
 from ..state import State
 
@@ -90,7 +90,7 @@ def learn(state: State, params: Scenario, plans: Plans, ih: np.ndarray, know: np
     in one compiled loop, loops.project_learning: the same numbers)."""
     a, kp = state.actors, params.knowledge
     who = np.r_[plans.lead, plans.partner]
-    if large(a.n, state.fields, params.steps):
+    if large_run(state, params):
         from ..loops import project_learning  # numba, imported for large runs only
 
         effort = state.learning_effort(who, kp.learning_half)  # as state.absorptive's
