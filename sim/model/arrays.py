@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-
-if TYPE_CHECKING:
-    from ..schema import Scenario
-    from .state import State
 
 # past this many cells (entries x width), sum_into multiplies by a sparse gather matrix, which
 # reads and writes rows in order, where the scattered writes of one bincount miss the cache
@@ -83,12 +78,6 @@ def large(rows: int, width: int, months: int) -> bool:
     """Whether element-wise work over `rows` x `width` cells a month, in a run of `months`,
     is done by a fused loop."""
     return rows * width * months >= LARGE
-
-
-def large_run(state: State, params: Scenario) -> bool:
-    """`large` over every actor row: whether the stages over ties and projects (exchange,
-    common partners, joint projects' learning) use their fused loops."""
-    return large(state.actors.n, state.fields, params.steps)
 
 
 def row_blocks(n: int, width: int) -> Iterator[slice]:

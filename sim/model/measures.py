@@ -11,10 +11,9 @@ from scipy.sparse.csgraph import connected_components
 
 from ..schema import Scenario
 from ..vocabulary import KINDS, RESEARCHERS, End, Kind, Origin, TieType
-from .arrays import large_run
 from .mechanisms.platforms import platform_mask
 from .neighbours import Neighbours
-from .state import State
+from .state import State, large_run
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..vocabulary import End, Kind, Strategy, TieType
+from .arrays import large
 from .money import Ledger
 from .neighbours import Neighbours, moved_rows
 
@@ -299,3 +300,9 @@ class State(Ledger):
         a = self.actors
         k = np.where(a.ih[rows], a.knowledge[rows], -1.0)
         return k.argmax(axis=1)
+
+
+def large_run(state: State, params) -> bool:
+    """arrays.large over every actor row: whether the stages over ties and projects
+    (exchange, common partners, joint projects' learning) use their fused loops."""
+    return large(state.actors.n, state.fields, params.steps)

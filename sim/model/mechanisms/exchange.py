@@ -6,10 +6,10 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS
-from ..arrays import large, large_run, row_blocks, sum_into
+from ..arrays import large, row_blocks, sum_into
 from ..metrics import Tally
 from ..records import Records
-from ..state import State
+from ..state import State, large_run
 
 
 def _inflow(

@@ -6,11 +6,11 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import KINDS, Kind, Strategy
-from ..arrays import large_run, mean_over, rank_within, search_sorted
+from ..arrays import mean_over, rank_within, search_sorted
 from ..metrics import Tally
 from ..neighbours import Neighbours
 from ..records import Records
-from ..state import State
+from ..state import State, large_run
 from . import partnerships
 
 

@@ -9,9 +9,9 @@ import numpy as np
 
 from ...schema import Scenario
 from ...vocabulary import RESEARCHERS, Kind, TieType
-from ..arrays import large_run, sum_into
+from ..arrays import sum_into
 from ..metrics import Tally
-from ..state import State
+from ..state import State, large_run
 
 _RESEARCHER = np.zeros(len(Kind) + 1, dtype=bool)  # index -1: no kind
 _RESEARCHER[list(RESEARCHERS)] = True
