@@ -4,19 +4,27 @@ The public API: `load_scenario` reads a YAML scenario, `run_scenario` runs it an
 model with its per-step metrics.
 """
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .config import ScenarioError
-from .scenario import load_scenario
-from .schema import Scenario
+if TYPE_CHECKING:
+    from .config import ScenarioError
+    from .model.runner import run_scenario
+    from .scenario import load_scenario
+    from .schema import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "run_scenario"]
+# where each name is: imported when first used, so that `import sim.cli` is quick (a sweep's
+# worker server starts before the scenario's libraries load) and `validate` loads no model
+WHERE = {
+    "Scenario": ".schema",
+    "ScenarioError": ".config",
+    "load_scenario": ".scenario",
+    "run_scenario": ".model.runner",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Import the model (mesa, pandas) only when it is first used: `validate` stays fast."""
-    if name == "run_scenario":
-        from .model.runner import run_scenario
-
-        return run_scenario
+    if name in WHERE:
+        return getattr(import_module(WHERE[name], __name__), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -94,18 +94,39 @@ def test_no_early_server_for_a_missing_file(monkeypatch):
     assert workers.start_early("no/such/experiment.yaml", None, None) is False
 
 
+@pytest.mark.parametrize(
+    ("argv", "called"),
+    [
+        (["sweep", "e.yaml", "--jobs", "2"], ("e.yaml", 2, None)),
+        (["sweep", "--jobs=3", "--backend", "local", "e.yml"], ("e.yml", 3, "local")),
+        (["sweep", "--quiet", "E.YAML"], ("E.YAML", None, None)),
+        (["sweep", "e.yaml", "--jobs", "2", "--jobs", "1"], ("e.yaml", 1, None)),  # the last
+        (["sweep", "e.yaml", "--dry-run"], None),
+        (["sweep", "e.yaml", "--jobs", "two"], None),  # the parser says what is wrong
+        (["sweep", "--jobs", "2"], None),
+        (["run", "scenarios/small.yaml"], None),
+        ([], None),
+    ],
+)
+def test_the_command_line_is_read_for_an_early_start(monkeypatch, argv, called):
+    seen = []
+    monkeypatch.setattr(workers, "start_early", lambda *given: seen.append(given) or True)
+    assert workers.start_for_command(argv) is (called is not None)
+    assert seen == ([called] if called else [])
+
+
 def test_the_sweep_command_starts_the_server_before_it_loads_the_model(tmp_path):
-    # a fresh process, as a command is: sim.cli alone loads no model; the server must be
-    # running before the experiment's import of the model begins
+    # a fresh process, as a command is: sim.cli alone loads no model, nor the commands and
+    # the scenario's libraries; the server must be running before the commands are imported
     code = f"""
 import sys, multiprocessing.forkserver as fs
 import sim.cli
-assert "sim.experiment.spec" not in sys.modules
+assert not {{"sim.experiment.spec", "sim.config", "sim.cli.parser"}} & set(sys.modules)
 seen = []
 import importlib.abc
 class Watch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, *_):
-        if name == "sim.experiment.spec" and not seen:  # it loads the model
+        if name == "sim.cli.parser" and not seen:  # the commands: the model's libraries
             # the server's pid: multiprocessing has no public way to ask if it runs
             seen.append(fs._forkserver._forkserver_pid is not None)
 sys.meta_path.insert(0, Watch())

@@ -10,8 +10,7 @@ import multiprocessing
 import os
 from multiprocessing import forkserver
 
-from ..config import ScenarioError
-from ..config.files import read_mapping
+GLANCE_BYTES = 1 << 20  # how much of an experiment file `start_early` reads (not /dev/zero)
 
 # what a worker needs; `sim.cli` is what `run.py`, the parent's main module, imports again;
 # Mesa first (see sim/cli/run.py: its import walks the stack, quicker from a short one)
@@ -41,13 +40,50 @@ def start_early(experiment: str, jobs: int | None, kind: str | None) -> bool:
     else a quick look at the file. Its imports then overlap all of the command's own, which
     gains about a second more. The look does not check the file: the command calls `start`
     again once it has, and a server started on a wrong guess only imports on a spare core."""
-    try:
-        backend = read_mapping(experiment, "experiment").get("backend") or {}
-        kind = kind or backend.get("kind", "local")
-        jobs = jobs or backend.get("jobs") or os.cpu_count() or 1
-    except (ScenarioError, AttributeError):
+    backend = _backend_in(experiment)
+    if backend is None:
         return False  # loading the experiment reports what is wrong with it
-    return isinstance(jobs, int) and start(kind, jobs)
+    kind = kind or backend.get("kind", "local")
+    jobs = jobs or backend.get("jobs") or os.cpu_count() or 1
+    return isinstance(kind, str) and isinstance(jobs, int) and start(kind, jobs)
+
+
+def _backend_in(experiment: str) -> dict | None:
+    """The file's `backend` mapping at a glance ({} if it has none; None if the file is not
+    a mapping with a mapping there): YAML alone, none of the scenario's libraries."""
+    import yaml
+
+    try:
+        with open(experiment, "rb") as file:
+            data = yaml.safe_load(file.read(GLANCE_BYTES))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    backend = (data.get("backend") or {}) if isinstance(data, dict) else None
+    return backend if isinstance(backend, dict) else None
+
+
+def start_for_command(argv: list[str]) -> bool:
+    """`start_early` from a command line not yet parsed, before the commands are imported
+    (sim.cli.main): for `sweep FILE.yaml` with `--jobs N` and `--backend KIND` where given.
+    A guess like start_early's, and for the same reason: the parser checks the flags later."""
+    if not argv or argv[0] != "sweep" or "--dry-run" in argv:
+        return False
+    files = [a for a in argv[1:] if a.lower().endswith((".yaml", ".yml"))]
+    jobs = _flag(argv, "--jobs")
+    if not files or (jobs is not None and not jobs.isdigit()):
+        return False
+    return start_early(files[0], int(jobs) if jobs else None, _flag(argv, "--backend"))
+
+
+def _flag(argv: list[str], name: str) -> str | None:
+    """The value of `--name VALUE` or `--name=VALUE` in `argv` (the last given), else None."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith(name + "="):
+            found = arg.partition("=")[2]
+    return found
 
 
 def start_forkserver() -> bool:
@@ -57,8 +93,6 @@ def start_forkserver() -> bool:
     as they are."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return False
-    from joblib.externals.loky.backend.context import set_start_method
-
     multiprocessing.set_forkserver_preload(PRELOAD)
     unset = [name for name in SERVER_ENVIRONMENT if name not in os.environ]
     os.environ.update({name: SERVER_ENVIRONMENT[name] for name in unset})  # the server's
@@ -67,5 +101,7 @@ def start_forkserver() -> bool:
     finally:
         for name in unset:
             del os.environ[name]
+    from joblib.externals.loky.backend.context import set_start_method  # after: 0.2 s
+
     set_start_method("forkserver", force=True)
     return True
