@@ -25,6 +25,7 @@ WHERE = {
 
 
 def __getattr__(name: str) -> Any:
+    """A public name, from its module (imported now if it was not)."""
     if name in WHERE:
         return getattr(import_module(WHERE[name], __name__), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -106,11 +106,15 @@ def test_no_early_server_for_a_missing_file(monkeypatch):
         (["sweep", "--jobs", "2"], None),
         (["run", "scenarios/small.yaml"], None),
         ([], None),
+        (["compare", "a.yaml", "b.yaml", "--jobs", "3"], ("local", 3)),
+        (["compare", "a.yaml", "b.yaml"], ("local", 2)),  # every core (2: cpu_count below)
     ],
 )
 def test_the_command_line_is_read_for_an_early_start(monkeypatch, argv, called):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     seen = []
     monkeypatch.setattr(workers, "start_early", lambda *given: seen.append(given) or True)
+    monkeypatch.setattr(workers, "start", lambda *given: seen.append(given) or True)
     assert workers.start_for_command(argv) is (called is not None)
     assert seen == ([called] if called else [])
 

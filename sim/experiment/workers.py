@@ -64,15 +64,19 @@ def _backend_in(experiment: str) -> dict | None:
 
 def start_for_command(argv: list[str]) -> bool:
     """`start_early` from a command line not yet parsed, before the commands are imported
-    (sim.cli.main): for `sweep FILE.yaml` with `--jobs N` and `--backend KIND` where given.
-    A guess like start_early's, and for the same reason: the parser checks the flags later."""
-    if not argv or argv[0] != "sweep" or "--dry-run" in argv:
-        return False
-    files = [a for a in argv[1:] if a.lower().endswith((".yaml", ".yml"))]
+    (sim.cli.main): for `sweep FILE.yaml` with `--jobs N` and `--backend KIND` where given,
+    and `compare` (always on local processes). A guess like start_early's, and for the same
+    reason: the parser checks the flags later."""
     jobs = _flag(argv, "--jobs")
-    if not files or (jobs is not None and not jobs.isdigit()):
+    if not argv or "--dry-run" in argv or (jobs is not None and not jobs.isdigit()):
         return False
-    return start_early(files[0], int(jobs) if jobs else None, _flag(argv, "--backend"))
+    jobs = int(jobs) if jobs else None
+    if argv[0] == "compare":
+        return start("local", jobs or os.cpu_count() or 1)
+    files = [a for a in argv[1:] if a.lower().endswith((".yaml", ".yml"))]
+    if argv[0] != "sweep" or not files:
+        return False
+    return start_early(files[0], jobs, _flag(argv, "--backend"))
 
 
 def _flag(argv: list[str], name: str) -> str | None:
