@@ -78,13 +78,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep and print where its results went and what failed."""
-    from ..experiment import workers
-
-    if not args.dry_run:  # first: the workers' server imports while this process does
-        workers.start_early(args.experiment, args.jobs, backend_given(args)["backend.kind"])
     # function-level: sim.experiment loads the model (mesa) and pandas, which `--help` and
     # `validate` of scenarios do not need
-    from ..experiment import load_experiment
+    from ..experiment import load_experiment, workers
     from ..experiment.backends import check_backend
     from ..experiment.design import design_notes
     from ..experiment.folder import SweepFolder, shard_tag
@@ -112,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
     check_backend(exp.backend)  # before anything is written
     if not writable(out):
         return 2
-    workers.start(exp.backend.kind, jobs)  # where start_early could not tell
+    workers.start(exp.backend.kind, jobs)  # where sim.cli.main's first look could not tell
     try:
         # held for the sweep's life, summary included, so that no other sweep writes here
         with SweepFolder(out).lock(shard_tag(args.shard)):

@@ -5,12 +5,17 @@ Mechanisms read and write these arrays; Mesa agents are thin views onto actor ro
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..vocabulary import End, Kind, Strategy, TieType
 from .arrays import large
 from .money import Ledger
 from .neighbours import Neighbours, moved_rows
+
+if TYPE_CHECKING:
+    from ..schema import Scenario
 
 
 class Table:
@@ -302,7 +307,7 @@ class State(Ledger):
         return k.argmax(axis=1)
 
 
-def large_run(state: State, params) -> bool:
+def large_run(state: State, params: Scenario) -> bool:
     """arrays.large over every actor row: whether the stages over ties and projects
     (exchange, common partners, joint projects' learning) use their fused loops."""
     return large(state.actors.n, state.fields, params.steps)
