@@ -30,6 +30,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "scenarios" / "small.yaml"
+BASELINE_ACTORS = 821  # scaled(821) is baseline.yaml as shipped
 RESULTS = Path(__file__).resolve().parent / "results.md"
 sys.path.insert(0, str(ROOT))  # the child modes import the package from this checkout
 
@@ -161,13 +162,18 @@ def scaled(actors: int) -> list[str]:
     return sets
 
 
-def child_single(actors: int, steps: int) -> dict:
-    """In a child process: build and run the scaled baseline; times, agent-steps, peak RSS."""
+def child_single(actors: int, steps: int, compiled: bool = False) -> dict:
+    """In a child process: build and run the scaled baseline; times, agent-steps, peak RSS.
+    `compiled`: the stages use their compiled loops (sim/model/loops.py) whatever the size."""
     import resource
 
     start = time.perf_counter()
     from sim import load_scenario
+    from sim.model import arrays
     from sim.model.model import EcosystemModel
+
+    if compiled:
+        arrays.LARGE = 0  # every run counts as large
 
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", scaled(actors))
     imported = time.perf_counter()
@@ -193,22 +199,27 @@ def child_single(actors: int, steps: int) -> dict:
     }
 
 
+def single(actors: int, months: int, compiled: bool = False) -> dict:
+    """child_single in a fresh process."""
+    command = [sys.executable, __file__, "--child-single", str(actors), str(months)]
+    return json.loads(measured([*command, *(["--compiled"] if compiled else [])])["stdout"])
+
+
 def bench_single_run(workdir: Path) -> list[str]:
     """The shipped baseline, and the baseline scaled to 1,000, 10,000, 100,000 and 1,000,000
     actors: time, agent-steps/s, memory; small sizes are timed 3 times and the fastest kept."""
     rows, found = [], {}
     for actors, steps, repeats in (
-        (821, 120, 3),
+        (BASELINE_ACTORS, 120, 3),
         (1_000, 120, 3),
         (10_000, 120, 1),
         (100_000, 60, 1),
         (1_000_000, MILLION_MONTHS, 1),
     ):
-        command = [sys.executable, __file__, "--child-single", str(actors), str(steps)]
-        tries = [json.loads(measured(command)["stdout"]) for _ in range(repeats)]
+        tries = [single(actors, steps) for _ in range(repeats)]
         best = found[actors] = min(tries, key=lambda f: f["build_s"] + f["steps_s"])
         setup_run = best["build_s"] + best["steps_s"]
-        name = "baseline.yaml as shipped" if actors == 821 else f"{best['initial']:,}"
+        name = "baseline.yaml as shipped" if actors == BASELINE_ACTORS else f"{best['initial']:,}"
         rows.append(
             f"| {name} | {steps} | {setup_run:.2f} | {best['build_s']:.2f} | "
             f"{best['steps_s'] / steps:.3f} | {best['agent_steps'] / best['steps_s']:,.0f} | "
@@ -249,6 +260,7 @@ def bench_single_run(workdir: Path) -> list[str]:
 
 
 NAIVE_SIZES = ((1_000, 120, 20), (10_000, 60, 3))  # agents, the model's months, the loop's
+MONTH_SIZES = (250, 500, 1_000, 2_000, 4_000)  # initial actors of the month_cost fit
 
 
 def bench_naive_mesa(workdir: Path, rounds: int = 3) -> list[str]:
@@ -258,11 +270,7 @@ def bench_naive_mesa(workdir: Path, rounds: int = 3) -> list[str]:
     for agents, months, loop_months in NAIVE_SIZES:
         ours, theirs = [], []
         for _ in range(rounds):
-            run = json.loads(
-                measured([sys.executable, __file__, "--child-single", str(agents), str(months)])[
-                    "stdout"
-                ]
-            )
+            run = single(agents, months)
             ours.append(run["agent_steps"] / run["steps_s"])
             theirs.append(json.loads(measured([*loop, str(agents), str(loop_months)])["stdout"]))
         mine, naive = np.median(ours), np.median([t["rate"] for t in theirs])
@@ -283,6 +291,71 @@ def bench_naive_mesa(workdir: Path, rounds: int = 3) -> list[str]:
         "| ratio |",
         "|---:|---:|---:|---:|---:|---:|",
         *rows,
+    ]
+
+
+def bench_month_cost(workdir: Path, rounds: int = 3, months: int = 120) -> list[str]:
+    """Where a small run's month goes: time per month against living actors, fitted as a fixed
+    cost plus a cost per actor; the month that 20x the naive loop allows at 1,000 agents; and
+    what the compiled loops cost and save at the baseline's size."""
+    fastest = {
+        n: min((single(n, months) for _ in range(rounds)), key=lambda r: r["steps_s"])
+        for n in MONTH_SIZES
+    }
+    alive = np.array([fastest[n]["agent_steps"] / months for n in MONTH_SIZES])
+    month_ms = np.array([fastest[n]["steps_s"] / months * 1e3 for n in MONTH_SIZES])
+    per_actor, fixed = np.polyfit(alive, month_ms, 1)
+    rows = [
+        f"| {n:,} | {a:,.0f} | {m:.2f} | {fixed + per_actor * a:.2f} | {fixed / m:.0%} |"
+        for n, a, m in zip(MONTH_SIZES, alive, month_ms, strict=True)
+    ]
+    loop = [sys.executable, str(Path(__file__).with_name("naive_mesa.py")), "1000", "20"]
+    naive = np.median([json.loads(measured(loop)["stdout"])["rate"] for _ in range(rounds)])
+    at_1k = alive[MONTH_SIZES.index(1_000)]
+    allowed = at_1k / (20 * naive) * 1e3  # ms a month at 20x the loop's agent-steps/s
+    plain, fused = [], []
+    for _ in range(rounds):  # taking turns: the baseline's size, numpy stages and compiled ones
+        plain.append(single(BASELINE_ACTORS, months))
+        fused.append(single(BASELINE_ACTORS, months, compiled=True))
+
+    def med(runs: list[dict], f: Callable[[dict], float]) -> float:
+        return float(np.median([f(r) for r in runs]))
+
+    first = [med(r, lambda x: x["elapsed_s"][0]) for r in (plain, fused)]
+    later = [
+        med(r, lambda x: (x["steps_s"] - x["elapsed_s"][0]) / (months - 1) * 1e3)
+        for r in (plain, fused)
+    ]
+    whole = [med(r, lambda x: x["build_s"] + x["steps_s"]) for r in (plain, fused)]
+    return [
+        "### The month's cost: a fixed part and a part per actor",
+        "",
+        f"The baseline scaled to each size (as in single_run), {months} months, the fastest of "
+        f"{rounds} tries; time per month fitted by least squares as a fixed cost plus a cost "
+        "per living actor.",
+        "",
+        "| initial actors | living actors (mean) | ms per month | fit (ms) | fixed share |",
+        "|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"Fit: **{fixed:.2f} ms a month, plus {per_actor * 1e3:.2f} µs per living actor**. "
+        f"The naive loop (benchmarks/naive_mesa.py, 1,000 agents, 20 months, median of "
+        f"{rounds}) runs {naive:,.0f} agent-steps/s; 20x that at 1,000 initial actors "
+        f"({at_1k:,.0f} living) leaves {allowed:.2f} ms a month, "
+        f"{allowed / fixed:.0%} of the fixed cost alone.",
+        "",
+        "The compiled loops (sim/model/loops.py: research's learning, the exchange, the public "
+        "pool, common partners and joint projects' learning, used in large runs only) forced "
+        f"on at the baseline's size (baseline.yaml, {months} months), taking turns {rounds} "
+        "times, medians:",
+        "",
+        "| stages | first month (s) | each later month (ms) | build and run (s) |",
+        "|---|---:|---:|---:|",
+        f"| numpy | {first[0]:.3f} | {later[0]:.2f} | {whole[0]:.2f} |",
+        f"| compiled loops | {first[1]:.3f} | {later[1]:.2f} | {whole[1]:.2f} |",
+        "",
+        f"Loading the compiled loops costs {first[1] - first[0]:.2f} s in the first month; they "
+        f"save {later[0] - later[1]:.2f} ms in each later month.",
     ]
 
 
@@ -667,6 +740,7 @@ def _ratio(rows: list[str], runs: int) -> str:
 BENCHMARKS: dict[str, Callable[[Path], list[str]]] = {
     "single_run": bench_single_run,
     "naive_mesa": bench_naive_mesa,
+    "month_cost": bench_month_cost,
     "run_command": bench_run_command,
     "sweep_throughput": bench_sweep_throughput,
     "sweep_short": bench_sweep_short,
@@ -716,6 +790,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="run the benchmarks whose name contains this")
     parser.add_argument("--child-single", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--compiled", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-batch-run", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--child-recording", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-run-command", help=argparse.SUPPRESS)
@@ -732,7 +807,7 @@ def main() -> int:
         print(json.dumps(child_recording(bool(args.child_recording))))
         return 0
     if args.child_single:
-        print(json.dumps(child_single(*args.child_single)))
+        print(json.dumps(child_single(*args.child_single, compiled=args.compiled)))
         return 0
     if args.child_batch_run:
         runs, steps, jobs, out = args.child_batch_run
